@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian packages tern builds and tests with, only those missing.
+# Idempotent, and silent when everything is already there.
+set -euo pipefail
+
+pkgs=(
+    build-essential pkg-config meson ninja-build
+    libdpdk-dev dpdk libnuma-dev libcmocka-dev libinih-dev
+    clang libclang-rt-14-dev python3 iproute2 procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
