@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node configuration: one INI file per node (configs/*.ini), read by
+ * tern-dataplane and tern-control alike.  Parsing is done with libinih
+ * (the Debian package), which reports line numbers but has no notion of a
+ * schema; this module adds the schema, so that every error names the file,
+ * the line and the key ("node.ini:12: [memory] mbufs: not a number").
+ * rte_cfgfile was rejected because it loses line numbers.
+ *
+ * When no file is given the embedded default (configs/default.ini, compiled
+ * in) is used, so a bare `tern-dataplane` runs a local stack.
+ */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TERN_CFG_PATH_MAX 256
+#define TERN_CFG_NAME_MAX 64
+#define TERN_CFG_ARGS_MAX 32
+#define TERN_CFG_RULES_MAX 32
+
+struct tern_storage_rule_cfg {
+    char pattern[TERN_CFG_NAME_MAX];     /* topic pattern, * and > allowed */
+    char prefix[TERN_CFG_PATH_MAX];      /* file prefix, {topic} expands */
+    char fsync[16];                      /* never | interval | always */
+    uint32_t fsync_interval_ms;
+    uint64_t segment_bytes;              /* 0: no size rotation */
+    int32_t rotate_utc_minute;           /* minute of day, -1: none */
+    uint64_t retain_bytes;               /* 0: keep all */
+    uint64_t retain_seconds;             /* 0: keep all */
+};
+
+struct tern_config {
+    char source[TERN_CFG_PATH_MAX];      /* file name, or "<embedded default>" */
+
+    /* [node] */
+    char node_name[TERN_CFG_NAME_MAX];
+    char run_dir[TERN_CFG_PATH_MAX];     /* sockets live here; default /run/tern/<name> */
+    char control_socket[TERN_CFG_PATH_MAX];   /* default <run_dir>/control.sock */
+    char dataplane_socket[TERN_CFG_PATH_MAX]; /* default <run_dir>/dataplane.sock */
+
+    /* [eal] */
+    char file_prefix[TERN_CFG_NAME_MAX]; /* default tern_<name> */
+    char lcores[TERN_CFG_NAME_MAX];      /* dataplane --lcores value, e.g. "0@0" */
+    char allow[TERN_CFG_ARGS_MAX][TERN_CFG_NAME_MAX]; /* PCI allow-list; empty: --no-pci */
+    unsigned n_allow;
+    char extra_args[TERN_CFG_ARGS_MAX][TERN_CFG_NAME_MAX]; /* appended verbatim */
+    unsigned n_extra_args;
+    char log_level[TERN_CFG_NAME_MAX];   /* default "error" */
+
+    /* [memory] */
+    uint32_t mbufs;                      /* per NUMA socket, default 16383 */
+    uint32_t msg_size;                   /* max payload + tags, default 2048 */
+    uint32_t mempool_cache;              /* per lcore cache, default 256 */
+
+    /* [limits] */
+    uint32_t max_topics;                 /* default 256 */
+    uint32_t max_subs;                   /* default 256 */
+    uint32_t max_clients;                /* default 32 */
+    uint32_t default_depth;              /* per-topic queue of a subscription, default 1024 */
+
+    /* [clients] */
+    uint32_t first_client_lcore;         /* default 64 */
+    uint32_t client_timeout_ms;          /* hello deadline, default 2000 */
+
+    /* [storage] rules: keys rule.N = pattern -> prefix, with rule.N.fsync... */
+    struct tern_storage_rule_cfg rules[TERN_CFG_RULES_MAX];
+    unsigned n_rules;
+};
+
+/* The text of configs/default.ini, compiled in. */
+extern const char tern_config_default_ini[];
+
+/**
+ * Fill *cfg from the INI file at path, or from the embedded default when path
+ * is NULL.  Unset keys take their defaults.
+ *
+ * @return 0, or
+ *   -ENOENT / -EACCES  the file cannot be opened;
+ *   -EINVAL            a syntax error, an unknown section or key, a bad value
+ *                      or a failed cross-check.
+ *   On error errbuf holds one line per problem, each "file:line: [section] key: why".
+ */
+int tern_config_load(struct tern_config *cfg, const char *path, char *errbuf, size_t errlen);
+
+#endif
