@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Process-local handles of libtern.  Must not be included by applications. */
+#ifndef TERN_BUS_PVT_H
+#define TERN_BUS_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern_shm.h"
+
+struct tern_client {
+	int fd;                     /* tern-control's socket */
+	uint32_t client_id;
+	uint32_t lcore_id;
+	struct tern__shm *shm;
+	struct tern__client *slot;  /* this client's state in shared memory */
+	struct rte_mempool *pool;
+	uint64_t alloc_free;        /* free bits of slot->alloc[] */
+	struct tern_pub *pubs;      /* open handles, closed by tern_close() */
+	struct tern_sub *subs;
+};
+
+struct tern_pub {
+	struct tern_client *c;
+	struct tern__topic *t;
+	uint32_t topic_id;
+	uint32_t owner;             /* client id + 1, the lock value */
+	bool exclusive;
+	struct tern_pub *next;
+};
+
+struct tern_sub {
+	struct tern_client *c;
+	struct tern__sub *s;
+	uint32_t sub_id;
+	int fd;                     /* eventfd, or -1 */
+	uint32_t n_links;           /* links cached below */
+	struct rte_ring *rings[TERN_SUB_LINKS_MAX];
+	struct tern__link *links[TERN_SUB_LINKS_MAX];
+	uint8_t *slot_of_topic;     /* holder bit by topic id (max_topics bytes) */
+	struct tern_sub *next;
+};
+
+/* Forget an allocated message (published or freed). */
+static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *msg)
+{
+	c->slot->alloc[msg->slot__] = NULL;
+	c->alloc_free |= UINT64_C(1) << msg->slot__;
+}
+
+/* bus_msg.c: the holders__ release protocol, shared by subscribers and reclaim. */
+bool tern__release_ref(struct rte_mbuf *m, uint64_t bit);
+
+/* bus_sub.c: pick up links tern-dataplane appended to the subscription. */
+void tern__sub_refresh(struct tern_sub *h);
+
+/* bus_reclaim.c (run by tern-dataplane): undo everything a dead client held. */
+struct tern__reclaim_stats {
+	uint32_t freed;             /* buffers returned to the pool */
+	uint32_t unlocked;          /* topics whose lock it held */
+};
+void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
+			  struct tern__reclaim_stats *st);
+/* Drain a link's ring (its subscriber gone), releasing each message's bit. */
+uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l);
+/* Undo a dead subscriber's dequeue in flight and release everything it held. */
+uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t lcore_id);
+
+/* Per-thread error message chain for slow calls. */
+void tern__err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tern__err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

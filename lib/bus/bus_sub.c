@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The subscribe path: dequeue straight into the subscription's held table
+ * in shared memory, so that at every instant each buffer we own is written
+ * down somewhere tern-dataplane can see (held[], or the dequeue in flight
+ * described by pend_*): a kill -9 leaks nothing.  Views are read-only
+ * pointers into the same hugepage buffer the publisher wrote.
+ */
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "bus_pvt.h"
+
+#define HELD_MASK (TERN_HELD_MAX - 1)
+static_assert((TERN_HELD_MAX & HELD_MASK) == 0, "TERN_HELD_MAX must be a power of two");
+
+void tern__sub_refresh(struct tern_sub *h)
+{
+	struct tern__shm *shm = h->c->shm;
+	/* Acquire: the link entries are written before n_links is raised. */
+	uint32_t n = __atomic_load_n(&h->s->n_links, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = h->n_links; i < n && i < TERN_SUB_LINKS_MAX; i++) {
+		struct tern__link *l = tern__shm_link(shm, h->s->links[i]);
+		h->links[i] = l;
+		h->rings[i] = l->ring;
+		if (l->topic_id < shm->max_topics)
+			h->slot_of_topic[l->topic_id] = (uint8_t)l->slot;
+	}
+	h->n_links = n;
+}
+
+unsigned tern_poll(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
+{
+	struct tern__sub *s = h->s;
+	uint32_t head = s->held_head, tail = s->held_tail;
+	uint32_t nl, rr, got = 0;
+
+	if (unlikely(s->n_links != h->n_links))
+		tern__sub_refresh(h);
+	nl = h->n_links;
+	rr = s->rr;
+	for (uint32_t k = 0; k < nl && got < n; k++) {
+		struct rte_ring *r;
+		uint32_t pos, want, room, i, link = rr;
+
+		if (++rr >= nl)
+			rr = 0;
+		room = TERN_HELD_MAX - (tail - head);
+		if (room == 0)
+			break;
+		pos = tail & HELD_MASK;
+		want = RTE_MIN(RTE_MIN(n - got, room), TERN_HELD_MAX - pos);
+		r = h->rings[link];
+		/* Journal the dequeue: reclaim can tell whether it committed. */
+		s->pend_link = link;
+		s->pend_cons = r->cons.tail;
+		s->pend_pos = tail;
+		rte_compiler_barrier();
+		i = rte_ring_sc_dequeue_burst(r, (void **)&s->held[pos], want, NULL);
+		if (i == 0)
+			continue;
+		tail += i;
+		s->held_tail = tail;
+		h->links[link]->delivered += i;
+		for (uint32_t x = 0; x < i; x++)
+			msgs[got++] = tern__msg(s->held[pos + x]);
+	}
+	s->rr = rr;
+	s->delivered += got;
+	h->c->slot->polled += got;
+	return got;
+}
+
+static inline void release_one(struct tern_sub *h, struct tern__sub *s, uint32_t idx,
+			       struct rte_mbuf *m)
+{
+	const struct tern_msg *msg = tern__msg(m);
+
+	/* The release in flight, with the incarnation it refers to. */
+	s->rel_seq = msg->seq;
+	s->rel_topic = msg->topic_id;
+	rte_compiler_barrier();
+	s->rel_m = m;
+	rte_compiler_barrier();
+	tern__release_ref(m, UINT64_C(1) << h->slot_of_topic[msg->topic_id]);
+	rte_compiler_barrier();
+	s->held[idx & HELD_MASK] = NULL;
+	rte_compiler_barrier();
+	s->rel_m = NULL;
+}
+
+void tern_release(struct tern_sub *h, const struct tern_msg *const *msgs, unsigned n)
+{
+	struct tern__sub *s = h->s;
+	uint32_t head = s->held_head, tail = s->held_tail;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct rte_mbuf *m = tern__mbuf(msgs[k]);
+		uint32_t i = head;
+
+		/* Views are usually released in the order polled. */
+		while (i != tail && s->held[i & HELD_MASK] != m)
+			i++;
+		if (unlikely(i == tail))
+			continue;       /* not held by this subscription */
+		release_one(h, s, i, m);
+		while (head != tail && s->held[head & HELD_MASK] == NULL)
+			head++;
+	}
+	s->held_head = head;
+}
+
+int tern_sub_fd(struct tern_sub *h)
+{
+	return h->fd >= 0 ? h->fd : -EINVAL;
+}
+
+int tern_sub_arm(struct tern_sub *h)
+{
+	struct tern__sub *s = h->s;
+
+	if (h->fd < 0)
+		return -EINVAL;
+	if (s->n_links != h->n_links)
+		tern__sub_refresh(h);
+	s->armed = 1;
+	/* Full fence: armed is visible before we look at the rings, so either
+	 * we see the data or tern-dataplane sees armed (no lost wake-up). */
+	rte_smp_mb();
+	for (uint32_t i = 0; i < h->n_links; i++) {
+		if (rte_ring_count(h->rings[i]) != 0) {
+			s->armed = 0;
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The bus's state in hugepage shared memory: one memzone, laid out here,
+ * mapped at the same address by tern-dataplane (primary) and every client
+ * (secondary), so raw pointers (rings, mbufs) are valid everywhere.
+ *
+ * Shape, and why:
+ * - A "link" is one (topic, subscription) pair with its own SPSC rte_ring.
+ *   Publishing enqueues the mbuf pointer into every link of the topic (one
+ *   hop, no dataplane lcore) with one mbuf reference per link (zero-copy
+ *   fan-out).  SPSC everywhere: an MP ring would let a producer killed
+ *   between its head and tail updates wedge every other producer, and a
+ *   pattern subscription is simply several links polled in turn.
+ * - Per-topic order: the topic's publishers serialise on topic->lock; an
+ *   exclusive publisher (TERN_PUB_EXCLUSIVE, granted by tern-control only
+ *   when it is the sole publisher) skips the lock entirely, so the single
+ *   publisher case pays for no atomic instruction (Aeron's
+ *   ExclusivePublication).
+ * - The fan-out list is changed without stopping publishers: tern-dataplane
+ *   writes a *pending* list under a seqlock; whoever publishes next copies it
+ *   into the *active* list (publishers are its only readers).  A removed
+ *   link's ring is freed only once the new list has been applied.
+ * - A client killed with kill -9 leaks nothing: everything it could hold is
+ *   recorded where tern-dataplane can see it (allocated messages, the
+ *   publish in flight, the dequeue in flight, polled messages), and
+ *   bus_reclaim.c undoes it.  See the comments there for the residual
+ *   windows.
+ *
+ * Counters written by different processes sit on separate cache lines.
+ */
+#ifndef TERN_SHM_H
+#define TERN_SHM_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <tern/tern.h>
+
+#define TERN_SHM_NAME "tern_state"
+#define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
+#define TERN_SHM_VERSION 1
+
+#define TERN_NAME_MAX 64            /* topic names and patterns, NUL included */
+#define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
+#define TERN_SUB_LINKS_MAX 256      /* topics one pattern subscription can follow */
+#define TERN_HELD_MAX 512           /* polled, unreleased views per subscription */
+#define TERN_ALLOC_MAX 64           /* allocated, unpublished messages per client */
+#define TERN_NONE UINT32_MAX
+
+enum tern__state { TERN__FREE = 0, TERN__LIVE = 1, TERN__RETIRING = 2, TERN__ORPHAN = 3 };
+
+/* One entry of a topic's fan-out list. */
+struct tern__fanout {
+	struct rte_ring *ring;
+	uint32_t link_id;
+	uint8_t policy;             /* enum tern_policy */
+	uint8_t slot;               /* the link's bit in tern_msg.holders__ */
+};
+
+struct tern__topic {
+	/* Written by the publisher holding the topic on every publish. */
+	uint64_t seq;               /* last sequence assigned */
+	uint32_t lock;              /* 0 or the holder's client id + 1 (shared mode) */
+	uint32_t excl_owner;        /* 0 or the exclusive publisher's client id + 1 */
+	uint32_t applied_gen;       /* pending list generation copied to active */
+	uint32_t n_active;
+	/* Written by tern-dataplane, read by publishers: a seqlock (odd: writing). */
+	volatile uint32_t pending_gen;
+	uint32_t n_pending;
+	struct tern__fanout active[TERN_FANOUT_MAX] __rte_cache_aligned;
+	struct tern__fanout pending[TERN_FANOUT_MAX] __rte_cache_aligned;
+	/* Cold, written by tern-dataplane. */
+	char name[TERN_NAME_MAX] __rte_cache_aligned;
+	uint32_t state;             /* enum tern__state */
+	uint32_t n_publishers;
+	uint64_t slots_used;        /* holder bits taken by links (dataplane only) */
+} __rte_cache_aligned;
+
+struct tern__link {
+	struct rte_ring *ring;
+	uint32_t topic_id;          /* TERN_NONE once the topic is deleted */
+	uint32_t sub_id;
+	uint32_t state;
+	uint32_t retire_gen;        /* pending_gen that no longer lists it */
+	uint32_t slot;              /* bit in tern_msg.holders__, 0..TERN_FANOUT_MAX-1 */
+	/* Written by the topic's publisher (under its lock): own line. */
+	uint64_t dropped __rte_cache_aligned;
+	/* Written by the subscriber: own line. */
+	uint64_t delivered __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct tern__sub {
+	/* Written by the subscriber on every poll. */
+	uint64_t delivered;
+	uint32_t held_head;         /* oldest unreleased view */
+	uint32_t held_tail;         /* one past the newest */
+	uint32_t rr;                /* next link to poll first */
+	/* The dequeue in flight, for reclaim: link, ring cons.tail before, held position. */
+	uint32_t pend_link;
+	uint32_t pend_cons;
+	uint32_t pend_pos;
+	volatile uint32_t armed;    /* subscriber wants a wake-up; tern-dataplane clears */
+	/* The release in flight, for reclaim: the message and its incarnation. */
+	struct rte_mbuf *rel_m;
+	uint64_t rel_seq;
+	uint32_t rel_topic;
+	/* Written by tern-dataplane: append-only list of links (release on n_links). */
+	volatile uint32_t n_links __rte_cache_aligned;
+	uint32_t state;
+	uint32_t client_id;
+	uint32_t policy;
+	uint32_t depth;
+	char pattern[TERN_NAME_MAX];
+	uint32_t links[TERN_SUB_LINKS_MAX];
+	struct rte_mbuf *held[TERN_HELD_MAX] __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/* The publish in flight, for reclaim (see bus_reclaim.c). */
+struct tern__journal {
+	struct rte_mbuf *m;         /* NULL: no publish past its holders preset */
+	uint32_t topic_id;
+	uint32_t pad;
+	uint64_t mask;              /* active[] entries the message goes to */
+	/* One 64-bit store, so a kill never leaves one half updated:
+	 * low 32 bits the active[] index being enqueued, high 32 bits that
+	 * ring's prod.tail before the enqueue. */
+	uint64_t step;
+};
+#define TERN__STEP(next, tail) ((uint64_t)(tail) << 32 | (uint32_t)(next))
+
+struct tern__client {
+	/* Written by the client on its own data path. */
+	uint64_t published;
+	uint64_t polled;
+	struct tern__journal journal;
+	struct rte_mbuf *alloc[TERN_ALLOC_MAX] __rte_cache_aligned;
+	/* Cold, written by tern-dataplane. */
+	uint32_t state __rte_cache_aligned;
+	uint32_t pid;
+	uint32_t lcore_id;
+	char name[TERN_NAME_MAX];
+} __rte_cache_aligned;
+
+/* TSC to UTC ns without a syscall: ns = base_ns + (tsc - base_tsc) * mult >> 32. */
+struct tern__clock {
+	uint64_t tsc_hz;
+	uint64_t base_tsc;
+	int64_t base_ns;
+	uint64_t mult;
+};
+
+struct tern__shm {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t max_topics;
+	uint32_t max_subs;
+	uint32_t max_clients;
+	uint32_t max_links;
+	uint32_t msg_size;          /* payload + tags capacity of a message */
+	uint32_t n_pools;
+	struct tern__clock clock;
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /* by socket id; NULL where none */
+	struct rte_mempool *pool;   /* the default pool (socket of the main lcore) */
+	/* Offsets from the start of this struct. */
+	uint64_t off_topics, off_subs, off_links, off_clients;
+	uint64_t total_size;
+} __rte_cache_aligned;
+
+static inline struct tern__topic *tern__shm_topic(struct tern__shm *s, uint32_t i)
+{
+	return (struct tern__topic *)((char *)s + s->off_topics) + i;
+}
+static inline struct tern__sub *tern__shm_sub(struct tern__shm *s, uint32_t i)
+{
+	return (struct tern__sub *)((char *)s + s->off_subs) + i;
+}
+static inline struct tern__link *tern__shm_link(struct tern__shm *s, uint32_t i)
+{
+	return (struct tern__link *)((char *)s + s->off_links) + i;
+}
+static inline struct tern__client *tern__shm_client(struct tern__shm *s, uint32_t i)
+{
+	return (struct tern__client *)((char *)s + s->off_clients) + i;
+}
+
+/* A message's header lives in the mbuf's private area, right after it. */
+static inline struct tern_msg *tern__msg(struct rte_mbuf *m)
+{
+	return (struct tern_msg *)(m + 1);
+}
+static inline struct rte_mbuf *tern__mbuf(const struct tern_msg *msg)
+{
+	return (struct rte_mbuf *)(uintptr_t)msg - 1;
+}
+
+/* Private area: exactly the header, so the payload sits at TERN_MSG_DATA_OFFSET. */
+#define TERN__PRIV_SIZE sizeof(struct tern_msg)
+static_assert(sizeof(struct tern_msg) == 64, "one cache line");
+static_assert(TERN_MSG_DATA_OFFSET == sizeof(struct tern_msg) + RTE_PKTMBUF_HEADROOM,
+	      "payload offset must match the mbuf layout");
+
+/* holders__: bit i = the link with slot i still holds the message.  The last
+ * holder swaps its bit for FREEING|bit before returning the buffer to the
+ * pool, so reclaim can tell "released" from "being freed" exactly. */
+#define TERN__FREEING (UINT64_C(1) << 63)
+
+static inline int64_t tern__clock_ns(const struct tern__clock *c, uint64_t tsc)
+{
+	__extension__ unsigned __int128 d = (unsigned __int128)(tsc - c->base_tsc) * c->mult;
+	return c->base_ns + (int64_t)(d >> 32);
+}
+
+/* Size and layout of the state for the given limits; fills the offsets. */
+size_t tern__shm_layout(struct tern__shm *s);
+
+#endif

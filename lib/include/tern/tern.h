@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file
+ * libtern: publish and subscribe on the local tern bus.
+ *
+ * An application is a DPDK secondary process attached to the dataplane's
+ * hugepages.  It passes no EAL arguments: tern_connect() asks tern-control
+ * for them, and for a private lcore id (mempool caches are per lcore id).
+ *
+ * Data path, no system call and no copy on either side:
+ *
+ *     struct tern_msg *m = tern_msg_alloc(pub, 64);     // a hugepage buffer
+ *     memcpy(tern_msg_data(m), ..., 64);                          // or a terngen encoder
+ *     int64_t seq = tern_publish(pub, m);                // visible to subscribers
+ *
+ *     const struct tern_msg *v[32];
+ *     unsigned n = tern_poll(sub, v, 32);                // read-only views
+ *     ...
+ *     tern_release(sub, v, n);                           // last reader frees
+ *
+ * Threads: a tern_client and its handles belong to the thread that created
+ * them (its lcore id); they are not safe to share without external locking.
+ *
+ * Errors are negative errno values, plus the TERN_E* names below; turn any
+ * of them into text with tern_strerror().  Slow calls (connect, open) also
+ * leave a message chain readable with tern_errmsg().
+ */
+#ifndef TERN_H
+#define TERN_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tern/tern_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Outcomes of tern_publish() besides a sequence number. */
+#define TERN_EBACKPRESSURE (-EAGAIN)  /**< a backpressure subscriber is full: retry */
+#define TERN_ENOTCONN      (-ENOTCONN) /**< the bus is gone */
+#define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
+
+/** Subscription policy when the subscriber's queue is full. */
+enum tern_policy {
+	TERN_POLICY_DROP = 0,         /**< publisher never waits; the gap in seq counts the loss */
+	TERN_POLICY_BACKPRESSURE = 1, /**< tern_publish() returns TERN_EBACKPRESSURE */
+};
+
+/**
+ * A message: header and payload live in one hugepage buffer.  Publishers
+ * fill it between tern_msg_alloc() and tern_publish(); subscribers get it
+ * read-only from tern_poll().  64 bytes, one cache line; the payload starts
+ * TERN_MSG_DATA_OFFSET bytes after it (tern_msg_data()).
+ */
+struct tern_msg {
+	uint64_t seq;       /**< per-topic sequence, from 1, set by the bus */
+	int64_t event_ns;   /**< event time, set by the publisher (0: unset) */
+	int64_t send_ns;    /**< set by the library at publish (UTC ns) */
+	int64_t recv_ns;    /**< set by the bus when it accepts the message (UTC ns) */
+	uint32_t topic_id;  /**< the topic, see tern_topic_name() */
+	uint32_t size;      /**< payload bytes */
+	uint32_t type_id;   /**< DSL message type id, 0: none */
+	uint16_t version;   /**< DSL message version */
+	uint16_t tags_len;  /**< bytes of tags after the payload */
+	uint64_t holders__; /**< library private: readers still holding it */
+	uint32_t capacity;  /**< bytes for payload + tags */
+	uint32_t slot__;    /**< library private */
+};
+
+/** Where the payload starts, relative to the header (a 128-byte headroom
+ *  between them leaves room to prepend network headers without a copy). */
+#define TERN_MSG_DATA_OFFSET 192
+
+/** The payload of m. */
+static inline void *tern_msg_data(const struct tern_msg *m)
+{
+	return (char *)(uintptr_t)m + TERN_MSG_DATA_OFFSET;
+}
+
+struct tern_client;
+struct tern_pub;
+struct tern_sub;
+
+/** Options for tern_connect(); zero-initialise, then set what you need. */
+struct tern_connect_opts {
+	const char *socket;  /**< tern-control's socket; NULL: $TERN_SOCKET, else
+	                          /run/tern/local/control.sock */
+	const char *name;    /**< shown by ternctl; NULL: the program name */
+};
+
+/**
+ * Connect to tern-control and attach to the bus's hugepage memory.
+ * Call once per process (DPDK's EAL cannot be initialised twice).
+ *
+ * @return 0 with *out set, or
+ *   -ENOENT / -ECONNREFUSED  tern-control is not running at that socket;
+ *   -EPROTONOSUPPORT          tern-control speaks another protocol version;
+ *   -EBUSY                    no client slot free;
+ *   -EALREADY                 this process is already connected;
+ *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
+ *   -EPROTO                   a malformed reply.
+ *   tern_errmsg() has the details.
+ */
+TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
+
+/** Close every handle, release held messages, detach.  NULL is ignored. */
+TERN_API void tern_close(struct tern_client *c);
+
+/** Create a topic (dot-separated tokens). @return 0, -EEXIST, -EINVAL, -ENOSPC, -ENOTCONN. */
+TERN_API int tern_topic_create(struct tern_client *c, const char *name);
+/** @return the topic id (>= 0), or -ENOENT, -EINVAL, -ENOTCONN. */
+TERN_API int tern_topic_lookup(struct tern_client *c, const char *name);
+/** The name of a topic id, or NULL.  Reads shared memory; no syscall. */
+TERN_API const char *tern_topic_name(struct tern_client *c, uint32_t topic_id);
+
+/** Publisher flags. */
+#define TERN_PUB_EXCLUSIVE 0x1u  /**< sole publisher: no lock on the publish path */
+
+/**
+ * Open a publisher on an existing topic.
+ * @return 0 with *out set, or -ENOENT (unknown topic), -EBUSY (an exclusive
+ *   publisher holds the topic, or EXCLUSIVE asked while others publish),
+ *   -ENOMEM, -ENOTCONN.
+ */
+TERN_API int tern_pub_open(struct tern_client *c, const char *topic, unsigned flags,
+			   struct tern_pub **out);
+/** Close a publisher; messages allocated but not published are freed. */
+TERN_API void tern_pub_close(struct tern_pub *p);
+
+/**
+ * Allocate a message with room for at least size payload bytes.
+ * The caller owns it until tern_publish() succeeds or tern_msg_free().
+ * @return the message, or NULL when the pool is empty, size is too large or
+ *   the publisher has TERN_ALLOC_MAX messages outstanding.
+ */
+TERN_API struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size);
+/** Free a message that was allocated and not published. */
+TERN_API void tern_msg_free(struct tern_pub *p, struct tern_msg *m);
+/** Append tags ("key=value", each NUL-terminated) after the payload. @return 0 or -ENOSPC. */
+TERN_API int tern_msg_add_tag(struct tern_msg *m, const char *key, const char *value);
+/** The value of tag key, or NULL.  *len gets its length. */
+TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, size_t *len);
+
+/**
+ * Publish m on the publisher's topic.  On success the bus owns m: do not
+ * touch it again.  On TERN_EBACKPRESSURE the caller still owns m and may
+ * retry or tern_msg_free() it.
+ * @return the sequence number (> 0), or TERN_EBACKPRESSURE.
+ */
+TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
+
+/** Subscription options; zero-initialise. */
+struct tern_sub_opts {
+	enum tern_policy policy; /**< default TERN_POLICY_DROP */
+	uint32_t depth;          /**< per-topic queue depth, power of two; 0: config default */
+	bool want_fd;            /**< also create a wake-up fd, see tern_sub_fd() */
+};
+
+/**
+ * Subscribe to a topic name or a pattern (`*` one token, `>` the rest).
+ * @return 0 with *out set, or -ENOENT (an exact name that is not a topic),
+ *   -EINVAL (bad pattern or depth), -ENOSPC, -ENOTCONN.
+ */
+TERN_API int tern_sub_open(struct tern_client *c, const char *pattern,
+			   const struct tern_sub_opts *opts, struct tern_sub **out);
+/** Close a subscription, releasing everything it holds. */
+TERN_API void tern_sub_close(struct tern_sub *s);
+
+/**
+ * Receive up to n messages (burst: 0..n), never blocking.  Each view stays
+ * valid until tern_release(); a subscription holds at most TERN_HELD_MAX
+ * unreleased views, after which poll returns 0.
+ * Per topic, messages arrive in sequence order; a gap in seq is the number
+ * dropped for this subscription (drop policy).
+ */
+TERN_API unsigned tern_poll(struct tern_sub *s, const struct tern_msg **msgs, unsigned n);
+/** Release views returned by tern_poll(), in any order. */
+TERN_API void tern_release(struct tern_sub *s, const struct tern_msg *const *msgs, unsigned n);
+
+/**
+ * A file descriptor that becomes readable when the subscription has data,
+ * for subscribers that would rather sleep than spin (opened with want_fd).
+ * Call tern_sub_arm() before sleeping on it.  @return the fd or -EINVAL.
+ */
+TERN_API int tern_sub_fd(struct tern_sub *s);
+/**
+ * Ask to be woken.  @return 1 when data is already waiting (do not sleep),
+ * 0 when armed (sleep on tern_sub_fd(), then read it to clear), -EINVAL.
+ */
+TERN_API int tern_sub_arm(struct tern_sub *s);
+
+/** Now, as UTC nanoseconds, from the TSC: no syscall. */
+TERN_API int64_t tern_now_ns(struct tern_client *c);
+
+/** Text for any value returned by this API. */
+TERN_API const char *tern_strerror(int rv);
+/** The calling thread's message chain from the last failed slow call. */
+TERN_API const char *tern_errmsg(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
