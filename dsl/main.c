@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * terngen [-I dir]... [-d depfile] -o out.h schema.tmsg
+ *
+ * Writes the header to a temporary file renamed into place, so a failed
+ * run never leaves a half-written header for the build to pick up.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "terngen.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: terngen [-I dir]... [-d depfile] -o out.h schema.tmsg\n");
+	exit(2);
+}
+
+static void write_depfile(const char *dep, const char *target)
+{
+	FILE *fp = fopen(dep, "w");
+	if (!fp) {
+		perror(dep);
+		exit(1);
+	}
+	fprintf(fp, "%s:", target);
+	for (size_t i = 0; i < tg_nfiles; i++)
+		fprintf(fp, " %s", tg_files[i]->path);
+	fprintf(fp, "\n");
+	if (fclose(fp) != 0) {
+		perror(dep);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char **inc = tg_alloc(sizeof(*inc) * (size_t)argc);
+	size_t ninc = 0;
+	const char *outp = NULL, *dep = NULL, *in = NULL;
+	struct tg_file *f;
+	char *tmp;
+	FILE *out;
+	int c;
+
+	while ((c = getopt(argc, argv, "I:o:d:h")) != -1) {
+		switch (c) {
+		case 'I':
+			inc[ninc++] = optarg;
+			break;
+		case 'o':
+			outp = optarg;
+			break;
+		case 'd':
+			dep = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	in = argv[optind];
+
+	f = tg_load(in, inc, ninc);
+	if (f)
+		tg_sema();
+	tg_flush_errors();
+	if (!f || tg_nerrors)
+		return 1;
+
+	if (!outp) {
+		tg_emit(stdout, f);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	tmp = tg_alloc(strlen(outp) + 8);
+	sprintf(tmp, "%s.tmp", outp);
+	out = fopen(tmp, "w");
+	if (!out) {
+		perror(tmp);
+		return 1;
+	}
+	tg_emit(out, f);
+	if (fclose(out) != 0 || rename(tmp, outp) != 0) {
+		perror(outp);
+		remove(tmp);
+		return 1;
+	}
+	if (dep)
+		write_depfile(dep, outp);
+	return 0;
+}
