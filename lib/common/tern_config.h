@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The node configuration: one INI file per node (configs/*.ini), read by
+ * The node configuration: one INI file per node (configs/NODE.ini), read by
  * tern-dataplane and tern-control alike.  Parsing is done with libinih
  * (the Debian package), which reports line numbers but has no notion of a
  * schema; this module adds the schema, so that every error names the file,
@@ -66,7 +66,10 @@ struct tern_config {
     uint32_t first_client_lcore;         /* default 64 */
     uint32_t client_timeout_ms;          /* hello deadline, default 2000 */
 
-    /* [storage] rules: keys rule.N = pattern -> prefix, with rule.N.fsync... */
+    /* [storage] rules, ordered by N: rule.N = pattern -> prefix, with
+     * rule.N.fsync (default interval), .fsync_interval_ms (100),
+     * .segment_bytes (64M), .rotate_utc (HH:MM or none), .retain_bytes (0),
+     * .retain_seconds (0).  See lib/common/tern_config_storage.c. */
     struct tern_storage_rule_cfg rules[TERN_CFG_RULES_MAX];
     unsigned n_rules;
 };
@@ -79,11 +82,24 @@ extern const char tern_config_default_ini[];
  * is NULL.  Unset keys take their defaults.
  *
  * @return 0, or
- *   -ENOENT / -EACCES  the file cannot be opened;
+ *   -ENOENT / -EACCES  the file cannot be opened (any -errno of fopen());
+ *   -EIO               a read error;
+ *   -EFBIG             the file is larger than 1 MiB;
+ *   -ENOMEM            no memory for the file's text;
  *   -EINVAL            a syntax error, an unknown section or key, a bad value
  *                      or a failed cross-check.
- *   On error errbuf holds one line per problem, each "file:line: [section] key: why".
+ *   On error errbuf (may be NULL) holds one line per problem, each
+ *   "file:line: [section] key: why"; every problem is listed, not only the
+ *   first (until errbuf is full).  Not thread-safe: it sets libinih options.
  */
 int tern_config_load(struct tern_config *cfg, const char *path, char *errbuf, size_t errlen);
+
+/**
+ * Internal (tests, fuzzing): tern_config_load() on len bytes of INI text,
+ * named source in messages.  The text need not be NUL-terminated; a NUL
+ * byte inside it is an error.  Same return values, minus the file ones.
+ */
+int tern__config_parse(struct tern_config *cfg, const char *text, size_t len,
+                       const char *source, char *errbuf, size_t errlen);
 
 #endif
