@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Readers: position once at open (directory listing, index lookups: may
+ * allocate), then iterate with pread into a buffer sized at open.
+ *
+ * Rotation is followed through the seal record that ends every segment: it
+ * names the next file, so a follower switches at once, without listing the
+ * directory or waiting for a timer, and cannot skip a record because the
+ * seal is written only after the old segment's last record.  Only when the
+ * named file is gone (retention) does the reader list the directory, with
+ * getdents into a fixed buffer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log_cursor.h"
+#include "log_index.h"
+#include "log_record.h"
+#include "log_segment.h"
+
+struct tern_log_reader {
+	int dirfd;
+	int fd;                       /* current segment, -1 before the first */
+	char base[TERN__NAME_MAX];
+	char seg_name[TERN__NAME_MAX];
+	enum tern_log_start mode;
+	uint64_t value;
+	bool started;                 /* the start condition was met */
+	bool gap;                     /* report -ENODATA once */
+	uint64_t next_lsn;            /* expected next lsn, 0: unknown */
+	struct tern__cursor cur;
+	struct tern_log_damage dmg;
+	char scratch[4096];           /* getdents buffer */
+};
+
+static int
+tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
+{
+	struct tern__seg_hdr h;
+	int fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || !tern__seg_hdr_ok(&h) ||
+	    (lsn && h.first_lsn != lsn)) {
+		close(fd);
+		return -EAGAIN;       /* header not there yet */
+	}
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = fd;
+	snprintf(r->seg_name, sizeof(r->seg_name), "%s", name);
+	tern__cursor_reset(&r->cur, fd, TERN__SEG_HDR);
+	return 0;
+}
+
+/* Move to the segment starting at @p lsn, named @p name if known. */
+static int
+tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
+{
+	struct tern__seg seg;
+	int rc = name ? tern__reader_enter(r, name, lsn) : -ENOENT;
+
+	if (rc != -ENOENT)
+		return rc;
+	rc = tern__seg_find(r->dirfd, r->base, lsn, &seg, r->scratch,
+			sizeof(r->scratch));
+	if (rc <= 0)
+		return rc == 0 ? -EAGAIN : rc;
+	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+	if (rc == 0 && lsn && seg.first_lsn > lsn)
+		r->gap = true;
+	return rc;
+}
+
+static bool
+tern__reader_wanted(struct tern_log_reader *r, const struct tern_log_msg *m)
+{
+	if (r->started)
+		return true;
+	switch (r->mode) {
+	case TERN_LOG_START_LSN:
+		r->started = m->lsn >= r->value;
+		break;
+	case TERN_LOG_START_SEQ:
+		r->started = m->seq >= r->value;
+		break;
+	case TERN_LOG_START_TIME:
+		r->started = m->recv_ns >= (int64_t)r->value;
+		break;
+	default:
+		r->started = true;
+	}
+	return r->started;
+}
+
+int
+tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
+{
+	int rc;
+
+	if (r->fd < 0) {
+		rc = tern__reader_switch(r, NULL, 0);
+		if (rc < 0)
+			return rc;
+	}
+	if (r->gap) {
+		r->gap = false;
+		return -ENODATA;
+	}
+	for (;;) {
+		const void *rec;
+		uint8_t flags;
+
+		rc = tern__cursor_peek(&r->cur, &rec);
+		if (rc < 0 && rc != -EBADMSG)
+			return rc;
+		if (rc == 1) {
+			tern__rec_view(rec, msg, &flags);
+			if (flags & TERN__REC_SEAL) {
+				char name[TERN__SEAL_NAME];
+				memcpy(name, msg->payload, sizeof(name));
+				name[sizeof(name) - 1] = '\0';
+				rc = tern__reader_switch(r, name, msg->lsn);
+				if (rc < 0)
+					return rc;
+				if (r->gap) {
+					r->gap = false;
+					return -ENODATA;
+				}
+				continue;
+			}
+			if (msg->lsn >= r->next_lsn) {
+				tern__cursor_skip(&r->cur,
+						((const struct tern__rec_hdr *)rec)->len);
+				r->next_lsn = msg->lsn + 1;
+				if (tern__reader_wanted(r, msg))
+					return 0;
+				continue;
+			}
+			rc = -EBADMSG;        /* valid CRC, out of place */
+		}
+		/* The record at the cursor is unfinished or bad: damage if a
+		 * valid record follows it, otherwise the writer's tail. */
+		uint64_t at = r->cur.off;
+		rc = tern__cursor_resync(&r->cur, r->next_lsn ? r->next_lsn : 1);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			tern__cursor_reset(&r->cur, r->fd, at);
+			return -EAGAIN;
+		}
+		/* Something valid follows.  A concurrent append may have
+		 * completed the record at @p at since we looked: look again. */
+		uint64_t found = r->cur.off;
+		tern__cursor_reset(&r->cur, r->fd, at);
+		rc = tern__cursor_peek(&r->cur, &rec);
+		if (rc == 1 && ((const struct tern__rec_hdr *)rec)->lsn >= r->next_lsn)
+			continue;
+		tern__cursor_reset(&r->cur, r->fd, found);
+		snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", r->seg_name);
+		r->dmg.offset = at;
+		r->dmg.skipped = found - at;
+		return -EBADMSG;
+	}
+}
+
+const struct tern_log_damage *
+tern_log_reader_damage(const struct tern_log_reader *r)
+{
+	return &r->dmg;
+}
+
+/* Key of the first record of segment @p name (UINT64_MAX: none). */
+static uint64_t
+tern__first_key(int dirfd, const char *name, enum tern__idx_key key)
+{
+	struct tern__rec_hdr h;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return UINT64_MAX;
+	ssize_t n = pread(fd, &h, sizeof(h), TERN__SEG_HDR);
+	close(fd);
+	if (n != sizeof(h) || h.magic != TERN__REC_MAGIC ||
+	    (h.flags & TERN__REC_SEAL))
+		return UINT64_MAX;
+	return key == TERN__IDX_SEQ ? h.seq :
+		key == TERN__IDX_TIME ? (uint64_t)h.recv_ns : h.lsn;
+}
+
+/* Skip to the end of the valid records (following seals). */
+static int
+tern__reader_to_end(struct tern_log_reader *r)
+{
+	struct tern_log_msg m;
+	int rc;
+
+	while ((rc = tern_log_reader_next(r, &m)) == 0 || rc == -EBADMSG ||
+			rc == -ENODATA)
+		;
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+static int
+tern__reader_position(struct tern_log_reader *r)
+{
+	struct tern__seg *segs;
+	int n = tern__seg_list(r->dirfd, r->base, &segs);
+	int rc = 0;
+
+	if (n <= 0)
+		return n;      /* empty: the first segment is found by next() */
+	enum tern__idx_key key = r->mode == TERN_LOG_START_SEQ ? TERN__IDX_SEQ :
+		r->mode == TERN_LOG_START_TIME ? TERN__IDX_TIME : TERN__IDX_LSN;
+	uint64_t value = r->value;
+	int pick = 0;
+
+	switch (r->mode) {
+	case TERN_LOG_START_LATEST:
+		pick = n - 1;
+		value = UINT64_MAX;
+		break;
+	case TERN_LOG_START_LSN:
+		for (pick = n - 1; pick > 0 && segs[pick].first_lsn > value; pick--)
+			;
+		break;
+	case TERN_LOG_START_SEQ:
+	case TERN_LOG_START_TIME:
+		/* the last segment starting below the value holds it or
+		 * ends just before it */
+		for (pick = n - 1; pick > 0; pick--)
+			if (tern__first_key(r->dirfd, segs[pick].name, key) < value)
+				break;
+		break;
+	default:
+		value = 0;
+		break;
+	}
+	rc = tern__reader_enter(r, segs[pick].name, 0);
+	if (rc == 0 && value != 0)
+		tern__cursor_reset(&r->cur, r->fd, tern__index_seek(r->dirfd,
+				segs[pick].name, r->fd, key, value));
+	free(segs);
+	if (rc == 0 && r->mode == TERN_LOG_START_LATEST)
+		rc = tern__reader_to_end(r);
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+int
+tern_log_reader_open(const char *dir, const char *prefix,
+		enum tern_log_start start, uint64_t value,
+		const struct tern_log_opts *opts, struct tern_log_reader **out)
+{
+	struct tern_log_opts o = opts ? *opts : (struct tern_log_opts){0};
+	struct tern_log_reader *r;
+	int rc;
+
+	if (dir == NULL || prefix == NULL || out == NULL ||
+	    start > TERN_LOG_START_TIME)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->fd = -1;
+	r->mode = start;
+	r->value = value;
+	r->started = start == TERN_LOG_START_EARLIEST ||
+		start == TERN_LOG_START_LATEST;
+	uint32_t max_rec = o.max_record_bytes ? o.max_record_bytes : 1u << 20;
+	if (max_rec < TERN__SEAL_LEN)
+		max_rec = TERN__SEAL_LEN;
+	rc = tern__cursor_init(&r->cur, o.buffer_bytes ? o.buffer_bytes :
+			256u << 10, max_rec);
+	if (rc < 0)
+		goto out_free;
+	rc = tern__stream_dir(dir, prefix, false, r->base);
+	if (rc < 0)
+		goto out_fini;
+	r->dirfd = rc;
+	rc = tern__reader_position(r);
+	if (rc < 0)
+		goto out_close;
+	*out = r;
+	return 0;
+
+out_close:
+	if (r->fd >= 0)
+		close(r->fd);
+	close(r->dirfd);
+out_fini:
+	tern__cursor_fini(&r->cur);
+out_free:
+	free(r);
+	return rc;
+}
+
+void
+tern_log_reader_close(struct tern_log_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	close(r->dirfd);
+	tern__cursor_fini(&r->cur);
+	free(r);
+}

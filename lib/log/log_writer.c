@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Appending: encode into a user-space buffer, hand it to the kernel once per
+ * burst (tern_log_writer_flush), rotate, and publish the durable watermark.
+ *
+ * Append itself makes no system call (unless the buffer fills or the
+ * segment rotates) and allocates nothing: the buffer, the index staging
+ * array and the flusher slot are all sized at open.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log_index.h"
+#include "log_writer_pvt.h"
+
+int64_t
+tern__writer_now(const struct tern_log_writer *w)
+{
+	if (w->clock)
+		return w->clock(w->clock_clientd);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t
+tern__next_rotation(int64_t created_ns, int32_t tod_sec)
+{
+	const int64_t day = 86400LL * 1000000000;
+
+	if (tod_sec < 0 || tod_sec >= 86400)
+		return INT64_MAX;
+	int64_t t = created_ns - created_ns % day + (int64_t)tod_sec * 1000000000;
+	return t <= created_ns ? t + day : t;
+}
+
+static int
+tern__write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
+		struct tern__seg *seg, int *fd, int *idx_fd)
+{
+	char idx[TERN__NAME_MAX];
+	struct tern__seg_hdr sh;
+	struct tern__idx_hdr ih;
+	int rc;
+
+	rc = tern__seg_name(seg->name, sizeof(seg->name), w->base, now, lsn,
+			".tlog");
+	if (rc < 0)
+		return rc;
+	seg->first_lsn = lsn;
+	seg->created_ns = now;
+	seg->size = TERN__SEG_HDR;
+	tern__seg_idx_name(idx, seg->name);
+	*fd = openat(w->dirfd, seg->name,
+			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return -errno;
+	*idx_fd = openat(w->dirfd, idx,
+			O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (*idx_fd < 0) {
+		rc = -errno;
+		goto out_unlink;
+	}
+	tern__seg_hdr_init(&sh, lsn, now);
+	tern__idx_hdr_init(&ih, lsn);
+	rc = tern__write_all(*fd, &sh, sizeof(sh));
+	if (rc == 0)
+		rc = tern__write_all(*idx_fd, &ih, sizeof(ih));
+	if (rc == 0)
+		return 0;
+	close(*idx_fd);
+	unlinkat(w->dirfd, idx, 0);
+out_unlink:
+	close(*fd);
+	unlinkat(w->dirfd, seg->name, 0);
+	return rc;
+}
+
+/* Buffered bytes and index entries to the kernel; publish the watermark. */
+static int
+tern__writer_drain(struct tern_log_writer *w)
+{
+	int rc;
+
+	if (w->err)
+		return w->err;
+	if (w->blen == 0)
+		return 0;
+	rc = tern__write_all(w->fd, w->buf, w->blen);
+	if (rc < 0) {
+		w->err = rc;
+		return rc;
+	}
+	w->blen = 0;
+	w->written = w->next_lsn - 1;
+	/* the index is a hint: its write error only costs a rebuild later */
+	if (w->nipend) {
+		if (tern__write_all(w->idx_fd, w->ipend,
+				w->nipend * sizeof(w->ipend[0])) < 0) {
+			close(w->idx_fd);
+			w->idx_fd = -1;
+		}
+		w->nipend = 0;
+	}
+	if (w->fl)
+		tern__flusher_written(w->fl, &w->slot, w->written);
+	else
+		atomic_store_explicit(&w->durable, w->written,
+				memory_order_release);
+	return 0;
+}
+
+static int
+tern__writer_rotate(struct tern_log_writer *w, int64_t now)
+{
+	uint8_t seal[TERN__SEAL_LEN];
+	struct tern__seg seg;
+	int fd, idx_fd, rc;
+
+	rc = tern__writer_drain(w);
+	if (rc < 0)
+		return rc;
+	if (w->nseg == w->segcap) {
+		size_t cap = w->segcap * 2;
+		struct tern__seg *v = realloc(w->segs, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		w->segs = v;
+		w->segcap = cap;
+	}
+	/* the next segment exists before the seal names it, so a seal never
+	 * points at a missing file after a crash */
+	rc = tern__segment_create(w, w->next_lsn, now, &seg, &fd, &idx_fd);
+	if (rc < 0)
+		return rc;
+	size_t n = tern__rec_encode_seal(seal, w->next_lsn, seg.name);
+	rc = tern__write_all(w->fd, seal, n);
+	if (rc < 0) {
+		w->err = rc;
+		close(fd);
+		close(idx_fd);
+		return rc;
+	}
+	w->segs[w->nseg - 1].size = w->seg_size + n;
+	w->segs[w->nseg++] = seg;
+	if (w->idx_fd >= 0)
+		close(w->idx_fd);
+	if (w->fl)
+		tern__flusher_rotate(w->fl, &w->slot, fd);
+	else
+		close(w->fd);
+	w->fd = fd;
+	w->idx_fd = idx_fd;
+	w->seg_size = TERN__SEG_HDR;
+	w->idx_any = false;
+	w->next_rotate_ns = tern__next_rotation(now, w->pol.rotate_utc_sec);
+	tern__retention_apply(w, now);
+	return 0;
+}
+
+int64_t
+tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg)
+{
+	int rc;
+
+	if (w->err)
+		return w->err;
+	if (msg == NULL || msg->topic == NULL ||
+	    (msg->tags_len && msg->tags == NULL) ||
+	    (msg->payload_len && msg->payload == NULL))
+		return -EINVAL;
+	size_t size = tern__rec_size(msg);
+	if (size == 0 || size > w->max_rec)
+		return -EMSGSIZE;
+	if (msg->topic_len == 0 && msg->topic[0] == '\0')
+		return -EINVAL;
+
+	bool empty = w->seg_size == TERN__SEG_HDR;
+	if (w->pol.segment_bytes && !empty &&
+	    w->seg_size + size + TERN__SEAL_LEN > w->pol.segment_bytes) {
+		rc = tern__writer_rotate(w, tern__writer_now(w));
+		if (rc < 0)
+			return rc;
+	} else if (w->next_rotate_ns != INT64_MAX) {
+		int64_t now = tern__writer_now(w);
+		if (now >= w->next_rotate_ns) {
+			if (empty)
+				w->next_rotate_ns = tern__next_rotation(now,
+						w->pol.rotate_utc_sec);
+			else if ((rc = tern__writer_rotate(w, now)) < 0)
+				return rc;
+		}
+	}
+	if (w->blen + size > w->bcap && (rc = tern__writer_drain(w)) < 0)
+		return rc;
+
+	uint64_t lsn = w->next_lsn++;
+	uint64_t off = w->seg_size;
+	tern__rec_encode(w->buf + w->blen, msg, lsn, 0);
+	w->blen += size;
+	w->seg_size += size;
+	if (!w->idx_any || off - w->idx_last_off >= w->every) {
+		w->idx_any = true;
+		w->idx_last_off = off;
+		tern__idx_entry_init(&w->ipend[w->nipend++], lsn, msg->seq,
+				msg->recv_ns, off);
+		if (w->nipend == TERN__IPEND && (rc = tern__writer_drain(w)) < 0)
+			return rc;
+	}
+	return (int64_t)lsn;
+}
+
+int
+tern_log_writer_flush(struct tern_log_writer *w)
+{
+	return tern__writer_drain(w);
+}
+
+int
+tern_log_writer_sync(struct tern_log_writer *w)
+{
+	int rc = tern__writer_drain(w);
+
+	if (rc < 0)
+		return rc;
+	if (w->fl)
+		return tern__flusher_wait(w->fl, &w->slot, w->written);
+	if (fdatasync(w->fd) < 0 || fsync(w->dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t
+tern_log_writer_durable(const struct tern_log_writer *w)
+{
+	return atomic_load_explicit(&w->durable, memory_order_acquire);
+}
+
+uint64_t
+tern_log_writer_last_lsn(const struct tern_log_writer *w)
+{
+	return w->next_lsn - 1;
+}
+
+int
+tern__writer_open(const char *dir, const char *prefix,
+		const struct tern_log_policy *policy,
+		const struct tern_log_opts *opts, struct tern__flusher *fl,
+		struct tern_log_writer **out)
+{
+	struct tern_log_opts o = opts ? *opts : (struct tern_log_opts){0};
+	struct tern_log_writer *w;
+	int rc;
+
+	if (dir == NULL || prefix == NULL || policy == NULL || out == NULL ||
+	    policy->fsync > TERN_LOG_FSYNC_ALWAYS ||
+	    (policy->fsync == TERN_LOG_FSYNC_INTERVAL && policy->interval_ms == 0))
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	w->fd = w->idx_fd = -1;
+	w->pol = *policy;
+	w->clock = o.clock;
+	w->clock_clientd = o.clock_clientd;
+	w->max_rec = o.max_record_bytes ? o.max_record_bytes : 1u << 20;
+	if (w->max_rec < TERN__SEAL_LEN)
+		w->max_rec = TERN__SEAL_LEN;
+	w->every = o.index_every_bytes ? o.index_every_bytes : 64u << 10;
+	w->bcap = o.buffer_bytes ? o.buffer_bytes : 256u << 10;
+	if (w->bcap < w->max_rec)
+		w->bcap = w->max_rec;
+	w->buf = aligned_alloc(64, (w->bcap + 63) & ~(size_t)63);
+	if (w->buf == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = tern__stream_dir(dir, prefix, true, w->base);
+	if (rc < 0)
+		goto out_free;
+	w->dirfd = rc;
+	rc = tern__writer_recover(w);
+	if (rc < 0)
+		goto out_close_dir;
+	if (policy->fsync != TERN_LOG_FSYNC_NEVER) {
+		if (fl == NULL) {
+			rc = tern__flusher_create(&fl);
+			if (rc < 0)
+				goto out_close_files;
+			w->own_fl = true;
+		}
+		w->fl = fl;
+		w->slot.policy = policy->fsync;
+		w->slot.interval_ms = policy->interval_ms;
+		w->slot.dirfd = w->dirfd;
+		w->slot.durable = &w->durable;
+		w->slot.fd = w->fd;
+		w->slot.written = w->slot.synced = w->written;
+		tern__flusher_add(fl, &w->slot);
+	}
+	*out = w;
+	return 0;
+
+out_close_files:
+	close(w->fd);
+	if (w->idx_fd >= 0)
+		close(w->idx_fd);
+out_close_dir:
+	close(w->dirfd);
+out_free:
+	free(w->segs);
+	free(w->buf);
+	free(w);
+	return rc;
+}
+
+int
+tern_log_writer_open(const char *dir, const char *prefix,
+		const struct tern_log_policy *policy,
+		const struct tern_log_opts *opts, struct tern_log_writer **out)
+{
+	return tern__writer_open(dir, prefix, policy, opts, NULL, out);
+}
+
+int
+tern_log_writer_close(struct tern_log_writer *w)
+{
+	if (w == NULL)
+		return 0;
+	int rc = w->err ? w->err : tern_log_writer_sync(w);
+	if (w->fl) {
+		tern__flusher_remove(w->fl, &w->slot);
+		if (w->own_fl)
+			tern__flusher_destroy(w->fl);
+	}
+	close(w->fd);
+	if (w->idx_fd >= 0)
+		close(w->idx_fd);
+	close(w->dirfd);
+	free(w->segs);
+	free(w->buf);
+	free(w);
+	return rc;
+}
