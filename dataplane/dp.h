@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tern-dataplane internals.  The dataplane owns the hugepage state; it is
+ * not on the local message path (publishers write straight into
+ * subscribers' rings), so its main lcore runs the slow duties: applying
+ * tern-control's changes, reclaiming dead clients, retiring links, waking
+ * sleeping subscribers and serving telemetry.
+ */
+#ifndef TERN_DP_H
+#define TERN_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tern_config.h"
+#include "bus/bus_pvt.h"
+
+#define DP_MAX_PUBS_PER_CLIENT 64
+
+struct dp_client {
+	bool live;
+	uint32_t lcore_id;
+	uint32_t n_pubs;
+	uint32_t pubs[DP_MAX_PUBS_PER_CLIENT];  /* topic ids it publishes on */
+};
+
+struct dp {
+	const struct tern_config *cfg;
+	struct tern__shm *shm;
+	uint32_t *topic_inc;        /* incarnation of each topic slot */
+	uint32_t *link_topic_inc;   /* incarnation of the topic a link belongs to */
+	int *sub_fd;                /* eventfd per subscription, -1: none */
+	struct dp_client *clients;
+	uint32_t n_retiring;        /* links waiting for their topic to move on */
+	uint32_t n_armed_hint;      /* subscriptions with a wake-up fd */
+	volatile bool stop;
+	/* control socket */
+	int listen_fd;
+	int conn_fd;
+	int epfd;
+};
+
+/* dp_state.c */
+int dp_state_create(struct dp *dp);
+void dp_state_destroy(struct dp *dp);
+
+/* dp_topics.c: each returns 0 or a negative errno, with errmsg filled. */
+int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, size_t errlen);
+int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen);
+int dp_pub_open(struct dp *dp, uint32_t topic, uint32_t client, bool exclusive,
+		char *err, size_t errlen);
+int dp_pub_close(struct dp *dp, uint32_t topic, uint32_t client, char *err, size_t errlen);
+int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *pattern,
+		  uint32_t policy, uint32_t depth, int fd, char *err, size_t errlen);
+int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen);
+int dp_client_attach(struct dp *dp, uint32_t id, uint32_t lcore, uint32_t pid,
+		     const char *name, char *err, size_t errlen);
+int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen);
+/* Free retired links whose topic has moved past them; returns links freed. */
+uint32_t dp_retire_links(struct dp *dp);
+/* Wake armed subscribers with data waiting; returns wake-ups sent. */
+uint32_t dp_wake_subs(struct dp *dp);
+uint64_t dp_pool_free(const struct dp *dp);
+uint64_t dp_pool_size(const struct dp *dp);
+
+/* dp_ctl.c: tern-control's socket. */
+int dp_ctl_open(struct dp *dp);
+void dp_ctl_close(struct dp *dp);
+/* Serve the socket; wait at most timeout_ns.  Returns events handled. */
+int dp_ctl_poll(struct dp *dp, int64_t timeout_ns);
+
+/* dp_telemetry.c */
+int dp_telemetry_init(struct dp *dp);
+
+#endif

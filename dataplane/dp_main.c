@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tern-dataplane: the DPDK primary process of a tern node.
+ *
+ *   tern-dataplane [-c node.ini] [--check]
+ *
+ * Reads the node config (the embedded default without -c), checks that
+ * hugepages are there (secondary processes cannot attach without them),
+ * starts EAL with --no-pci unless the config allow-lists devices, creates
+ * the shared state and serves tern-control until SIGTERM/SIGINT.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "dp.h"
+
+static struct dp g_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1 };
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_dp.stop = true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tern-dataplane [-c node.ini] [--check]\n"
+		   "  -c FILE   node configuration (default: the embedded configs/default.ini)\n"
+		   "  --check   validate the configuration and exit\n");
+}
+
+/* Secondary processes need hugepages: say exactly how to get them. */
+static int hugepage_preflight(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long total = 0, free_pages = 0;
+	bool mounted = false;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "HugePages_Total: %ld", &total);
+			sscanf(line, "HugePages_Free: %ld", &free_pages);
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/mounts", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			mounted |= strstr(line, " hugetlbfs ") != NULL;
+		fclose(f);
+	}
+	if (total > 0 && free_pages > 0 && mounted)
+		return 0;
+	fprintf(stderr,
+		"tern-dataplane: no usable hugepages (reserved %ld, free %ld, hugetlbfs %s).\n"
+		"  Clients attach as DPDK secondary processes, which need hugepages.\n"
+		"  Fix, as root:  scripts/hugepages.sh 1024\n"
+		"  or:            echo 1024 > /proc/sys/vm/nr_hugepages && "
+		"mount -t hugetlbfs nodev /dev/hugepages\n",
+		total, free_pages, mounted ? "mounted" : "not mounted");
+	return -ENOMEM;
+}
+
+static int build_eal_argv(const struct tern_config *cfg, char **argv, int max)
+{
+	static char buf[TERN_CFG_ARGS_MAX * 2 + 8][TERN_CFG_PATH_MAX];
+	int n = 0;
+
+#define ARG(...) (snprintf(buf[n], sizeof(buf[n]), __VA_ARGS__), argv[n] = buf[n], n++)
+	ARG("tern-dataplane");
+	ARG("--proc-type=primary");
+	ARG("--file-prefix=%s", cfg->file_prefix);
+	ARG("--lcores=%s", cfg->lcores);
+	ARG("--log-level=%s", cfg->log_level);
+	if (cfg->n_allow == 0)
+		ARG("--no-pci");
+	for (unsigned i = 0; i < cfg->n_allow && n < max - 2; i++)
+		ARG("--allow=%s", cfg->allow[i]);
+	for (unsigned i = 0; i < cfg->n_extra_args && n < max - 1; i++)
+		ARG("%s", cfg->extra_args[i]);
+#undef ARG
+	argv[n] = NULL;
+	return n;
+}
+
+/* EAL leaves <prefix>map_* files and a runtime dir behind; they pin pages. */
+static void remove_runtime(const char *prefix)
+{
+	char path[300];
+	DIR *d = opendir("/dev/hugepages");
+	struct dirent *e;
+	size_t pl = strlen(prefix);
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, pl) == 0 && strncmp(e->d_name + pl, "map_", 4) == 0) {
+			snprintf(path, sizeof(path), "/dev/hugepages/%s", e->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
+	d = opendir(path);
+	while (d && (e = readdir(d)) != NULL) {
+		char f[800];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+		unlink(f);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+static void run(struct dp *dp)
+{
+	while (!dp->stop) {
+		int64_t timeout = 200 * 1000000LL;
+		int work;
+
+		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
+		/* Sleeping subscribers are woken by this loop: poll briskly while
+		 * any may be armed or a link waits to retire, else sleep on the
+		 * control socket.  The local message path never waits for us. */
+		if (dp->n_armed_hint || dp->n_retiring)
+			timeout = 20 * 1000;
+		if (work)
+			timeout = 0;
+		dp_ctl_poll(dp, timeout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct tern_config cfg;
+	char err[4096];
+	const char *path = NULL;
+	char *eal_argv[TERN_CFG_ARGS_MAX * 2 + 8];
+	bool check = false;
+	int c, rv, eal_argc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tern-dataplane: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (tern_config_load(&cfg, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok\n", cfg.source);
+		return 0;
+	}
+	if (hugepage_preflight() < 0)
+		return 1;
+	if (mkdir(cfg.run_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tern-dataplane: cannot create %s: %s\n", cfg.run_dir, strerror(errno));
+		return 1;
+	}
+
+	g_dp.cfg = &cfg;
+	eal_argc = build_eal_argv(&cfg, eal_argv, (int)RTE_DIM(eal_argv));
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "tern-dataplane: EAL init failed (file prefix %s): %s\n",
+			cfg.file_prefix, rte_strerror(rte_errno));
+		return 1;
+	}
+	rv = dp_state_create(&g_dp);
+	if (rv == 0)
+		rv = dp_ctl_open(&g_dp);
+	if (rv == 0)
+		rv = dp_telemetry_init(&g_dp);
+	if (rv == 0) {
+		signal(SIGTERM, on_signal);
+		signal(SIGINT, on_signal);
+		signal(SIGPIPE, SIG_IGN);
+		fprintf(stderr, "tern-dataplane: node %s ready: prefix %s, %u mbufs of %u B, "
+			"%u lcore(s), socket %s\n", cfg.node_name, cfg.file_prefix, cfg.mbufs,
+			cfg.msg_size, rte_lcore_count(), cfg.dataplane_socket);
+		run(&g_dp);
+		fprintf(stderr, "tern-dataplane: stopping\n");
+	}
+	dp_ctl_close(&g_dp);
+	dp_state_destroy(&g_dp);
+	rte_eal_cleanup();
+	remove_runtime(cfg.file_prefix);
+	return rv == 0 ? 0 : 1;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Creating the shared state: the state memzone, one mbuf pool per NUMA
+ * socket, and the TSC-to-UTC clock every process reads without a syscall. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_memzone.h>
+
+#include "dp.h"
+
+#define DP_MAX_LINKS 2048   /* each link is a ring memzone; RTE_MAX_MEMZONE is 2560 */
+
+static void clock_init(struct tern__clock *c)
+{
+	struct timespec ts;
+
+	c->tsc_hz = rte_get_tsc_hz();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->base_tsc = rte_rdtsc();
+	c->base_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	c->mult = (uint64_t)(((unsigned __int128)1000000000 << 32) / c->tsc_hz);
+}
+
+static int pools_create(struct dp *dp)
+{
+	struct tern__shm *shm = dp->shm;
+	const struct tern_config *cfg = dp->cfg;
+	unsigned main_socket = rte_socket_id();
+
+	/* One pool on every socket that has an lcore of ours, so a client's
+	 * buffers can be local to it; the main lcore's is the default. */
+	for (unsigned i = 0; i < rte_socket_count(); i++) {
+		int sock = rte_socket_id_by_idx(i);
+		char name[RTE_MEMPOOL_NAMESIZE];
+		bool used = (unsigned)sock == main_socket;
+		unsigned lc;
+
+		RTE_LCORE_FOREACH(lc)
+			used |= rte_lcore_to_socket_id(lc) == (unsigned)sock;
+		if (!used || sock < 0 || sock >= RTE_MAX_NUMA_NODES)
+			continue;
+		snprintf(name, sizeof(name), "tern_pool_s%d", sock);
+		shm->pools[sock] = rte_pktmbuf_pool_create(name, cfg->mbufs, cfg->mempool_cache,
+				TERN__PRIV_SIZE, RTE_PKTMBUF_HEADROOM + cfg->msg_size, sock);
+		if (shm->pools[sock] == NULL) {
+			fprintf(stderr, "tern-dataplane: cannot create pool %s (%u mbufs of %u B): %s\n",
+				name, cfg->mbufs, cfg->msg_size, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		shm->n_pools++;
+	}
+	shm->pool = shm->pools[main_socket < RTE_MAX_NUMA_NODES ? main_socket : 0];
+	return shm->pool ? 0 : -ENOMEM;
+}
+
+int dp_state_create(struct dp *dp)
+{
+	const struct tern_config *cfg = dp->cfg;
+	struct tern__shm tmp = {
+		.max_topics = cfg->max_topics,
+		.max_subs = cfg->max_subs,
+		.max_clients = cfg->max_clients,
+		.max_links = DP_MAX_LINKS,
+	};
+	size_t size = tern__shm_layout(&tmp);
+	const struct rte_memzone *mz;
+	struct tern__shm *shm;
+
+	mz = rte_memzone_reserve_aligned(TERN_SHM_NAME, size, (int)rte_socket_id(), 0,
+					 RTE_CACHE_LINE_SIZE);
+	if (mz == NULL) {
+		fprintf(stderr, "tern-dataplane: cannot reserve %zu B of state: %s\n", size,
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	shm = mz->addr;
+	memset(shm, 0, size);
+	*shm = tmp;
+	shm->version = TERN_SHM_VERSION;
+	shm->msg_size = cfg->msg_size;
+	clock_init(&shm->clock);
+	for (uint32_t i = 0; i < shm->max_subs; i++)
+		tern__shm_sub(shm, i)->pend_link = TERN_NONE;
+	dp->shm = shm;
+
+	dp->topic_inc = calloc(shm->max_topics, sizeof(*dp->topic_inc));
+	dp->link_topic_inc = calloc(shm->max_links, sizeof(*dp->link_topic_inc));
+	dp->sub_fd = malloc(shm->max_subs * sizeof(*dp->sub_fd));
+	dp->clients = calloc(shm->max_clients, sizeof(*dp->clients));
+	if (!dp->topic_inc || !dp->link_topic_inc || !dp->sub_fd || !dp->clients)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < shm->max_subs; i++)
+		dp->sub_fd[i] = -1;
+
+	int rv = pools_create(dp);
+	if (rv < 0)
+		return rv;
+	/* Last: clients check the magic before trusting anything else. */
+	__atomic_store_n(&shm->magic, TERN_SHM_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void dp_state_destroy(struct dp *dp)
+{
+	free(dp->topic_inc);
+	free(dp->link_topic_inc);
+	free(dp->sub_fd);
+	free(dp->clients);
+}
+
+uint64_t dp_pool_free(const struct dp *dp)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (dp->shm->pools[i])
+			n += rte_mempool_avail_count(dp->shm->pools[i]);
+	return n;
+}
+
+uint64_t dp_pool_size(const struct dp *dp)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (dp->shm->pools[i])
+			n += dp->shm->pools[i]->size;
+	return n;
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Applying tern-control's changes to the shared state while publishers and
+ * subscribers keep running.  Nothing here stops a loop:
+ * - a topic's fan-out list is rewritten as its *pending* list under a
+ *   seqlock; the topic's next publisher adopts it (bus_pub.c);
+ * - a subscription's link list only ever grows, published by a release
+ *   store of n_links;
+ * - a link leaving a topic is RETIRING until the topic's publishers have
+ *   adopted a list without it (or it has none), then drained and freed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include <tern/tern_topic.h>
+
+#include "dp.h"
+
+#define ERR(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
+
+/* Seqlock writer around the pending list: odd while writing. */
+static void pending_begin(struct tern__topic *t)
+{
+	__atomic_store_n(&t->pending_gen, t->pending_gen + 1, __ATOMIC_RELAXED);
+	/* The odd generation is visible before any entry changes. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void pending_end(struct tern__topic *t)
+{
+	/* The entries are visible before the even generation. */
+	__atomic_store_n(&t->pending_gen, t->pending_gen + 1, __ATOMIC_RELEASE);
+}
+
+static int link_alloc(struct dp *dp)
+{
+	for (uint32_t i = 0; i < dp->shm->max_links; i++)
+		if (tern__shm_link(dp->shm, i)->state == TERN__FREE)
+			return (int)i;
+	return -ENOSPC;
+}
+
+static int link_add(struct dp *dp, uint32_t sub_id, uint32_t topic_id, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__sub *s = tern__shm_sub(shm, sub_id);
+	struct tern__topic *t = tern__shm_topic(shm, topic_id);
+	char name[RTE_RING_NAMESIZE];
+	struct tern__link *l;
+	int li, slot;
+
+	if (s->n_links >= TERN_SUB_LINKS_MAX)
+		return ERR(-ENOSPC, "subscription %u follows %d topics already", sub_id,
+			   TERN_SUB_LINKS_MAX);
+	if (t->n_pending >= TERN_FANOUT_MAX || t->slots_used == (UINT64_C(1) << TERN_FANOUT_MAX) - 1)
+		return ERR(-ENOSPC, "topic '%s' has %d subscriptions already", t->name,
+			   TERN_FANOUT_MAX);
+	li = link_alloc(dp);
+	if (li < 0)
+		return ERR(li, "no free link (limit %u)", shm->max_links);
+	slot = __builtin_ctzll(~t->slots_used);
+	l = tern__shm_link(shm, (uint32_t)li);
+	snprintf(name, sizeof(name), "tern_l%d", li);
+	l->ring = rte_ring_create(name, s->depth, (int)rte_socket_id(),
+				  RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (l->ring == NULL)
+		return ERR(-rte_errno, "cannot create ring %s of %u: %s", name, s->depth,
+			   rte_strerror(rte_errno));
+	l->topic_id = topic_id;
+	l->sub_id = sub_id;
+	l->slot = (uint32_t)slot;
+	l->dropped = 0;
+	l->delivered = 0;
+	l->state = TERN__LIVE;
+	dp->link_topic_inc[li] = dp->topic_inc[topic_id];
+	t->slots_used |= UINT64_C(1) << slot;
+
+	s->links[s->n_links] = (uint32_t)li;
+	/* Release: the link entry is complete before the subscriber sees it. */
+	__atomic_store_n(&s->n_links, s->n_links + 1, __ATOMIC_RELEASE);
+
+	pending_begin(t);
+	t->pending[t->n_pending] = (struct tern__fanout){
+		.ring = l->ring, .link_id = (uint32_t)li, .policy = (uint8_t)s->policy,
+		.slot = (uint8_t)slot,
+	};
+	t->n_pending++;
+	pending_end(t);
+	return 0;
+}
+
+/* Take a link out of its topic's fan-out; it retires once publishers follow. */
+static void link_unhook(struct dp *dp, uint32_t li)
+{
+	struct tern__link *l = tern__shm_link(dp->shm, li);
+	struct tern__topic *t;
+
+	if (l->state != TERN__LIVE)
+		return;
+	t = tern__shm_topic(dp->shm, l->topic_id);
+	pending_begin(t);
+	for (uint32_t i = 0; i < t->n_pending; i++) {
+		if (t->pending[i].link_id == li) {
+			t->pending[i] = t->pending[--t->n_pending];
+			break;
+		}
+	}
+	pending_end(t);
+	l->retire_gen = t->pending_gen;
+	l->state = TERN__RETIRING;
+	dp->n_retiring++;
+}
+
+static void link_free(struct dp *dp, uint32_t li)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__link *l = tern__shm_link(shm, li);
+
+	tern__drain_link(shm, l);
+	if (l->topic_id < shm->max_topics && dp->topic_inc[l->topic_id] == dp->link_topic_inc[li])
+		tern__shm_topic(shm, l->topic_id)->slots_used &= ~(UINT64_C(1) << l->slot);
+	rte_ring_free(l->ring);
+	memset(l, 0, sizeof(*l));
+	l->state = TERN__FREE;
+}
+
+uint32_t dp_retire_links(struct dp *dp)
+{
+	struct tern__shm *shm = dp->shm;
+	uint32_t freed = 0;
+
+	if (dp->n_retiring == 0)
+		return 0;
+	for (uint32_t li = 0; li < shm->max_links; li++) {
+		struct tern__link *l = tern__shm_link(shm, li);
+		struct tern__topic *t;
+
+		if (l->state != TERN__RETIRING)
+			continue;
+		t = tern__shm_topic(shm, l->topic_id);
+		/* Safe once no publisher can still hold the old list. */
+		if (dp->topic_inc[l->topic_id] != dp->link_topic_inc[li] || t->state != TERN__LIVE ||
+		    t->n_publishers == 0 || (int32_t)(t->applied_gen - l->retire_gen) >= 0) {
+			link_free(dp, li);
+			dp->n_retiring--;
+			freed++;
+		}
+	}
+	return freed;
+}
+
+int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__topic *t;
+	int rv;
+
+	if (id >= shm->max_topics)
+		return ERR(-EINVAL, "topic id %u out of range (max %u)", id, shm->max_topics);
+	if (tern_topic_validate(name, false) < 0)
+		return ERR(-EINVAL, "bad topic name '%s'", name);
+	t = tern__shm_topic(shm, id);
+	if (t->state != TERN__FREE)
+		return ERR(-EEXIST, "topic slot %u in use by '%s'", id, t->name);
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	dp->topic_inc[id]++;
+	t->state = TERN__LIVE;
+	for (uint32_t s = 0; s < shm->max_subs; s++) {
+		struct tern__sub *sub = tern__shm_sub(shm, s);
+		if (sub->state == TERN__LIVE && tern_topic_match(sub->pattern, name)) {
+			rv = link_add(dp, s, id, err, errlen);
+			if (rv < 0)
+				return rv;   /* the topic exists; that subscription misses it */
+		}
+	}
+	return 0;
+}
+
+int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__topic *t;
+
+	if (id >= shm->max_topics || (t = tern__shm_topic(shm, id))->state != TERN__LIVE)
+		return ERR(-ENOENT, "no topic with id %u", id);
+	if (t->n_publishers != 0)
+		return ERR(-EBUSY, "topic '%s' has %u publisher(s)", t->name, t->n_publishers);
+	/* Its links stay with their subscriptions, which drain what is queued;
+	 * nobody can publish into them any more. */
+	for (uint32_t i = 0; i < t->n_pending; i++)
+		tern__shm_link(shm, t->pending[i].link_id)->state = TERN__ORPHAN;
+	pending_begin(t);
+	t->n_pending = 0;
+	pending_end(t);
+	t->n_active = 0;
+	t->state = TERN__FREE;
+	return 0;
+}
+
+int dp_pub_open(struct dp *dp, uint32_t topic, uint32_t client, bool exclusive,
+		char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__topic *t;
+	struct dp_client *c;
+
+	if (topic >= shm->max_topics || (t = tern__shm_topic(shm, topic))->state != TERN__LIVE)
+		return ERR(-ENOENT, "no topic with id %u", topic);
+	if (client >= shm->max_clients || !(c = &dp->clients[client])->live)
+		return ERR(-EINVAL, "no client %u", client);
+	if (c->n_pubs >= DP_MAX_PUBS_PER_CLIENT)
+		return ERR(-ENOSPC, "client %u has %d publishers", client, DP_MAX_PUBS_PER_CLIENT);
+	if (t->excl_owner != 0)
+		return ERR(-EBUSY, "topic '%s' has an exclusive publisher", t->name);
+	if (exclusive && t->n_publishers != 0)
+		return ERR(-EBUSY, "topic '%s' has %u publisher(s): exclusive refused", t->name,
+			   t->n_publishers);
+	if (exclusive)
+		t->excl_owner = client + 1;
+	t->n_publishers++;
+	c->pubs[c->n_pubs++] = topic;
+	return 0;
+}
+
+int dp_pub_close(struct dp *dp, uint32_t topic, uint32_t client, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct dp_client *c;
+
+	if (client >= shm->max_clients || !(c = &dp->clients[client])->live)
+		return ERR(-EINVAL, "no client %u", client);
+	for (uint32_t i = 0; i < c->n_pubs; i++) {
+		if (c->pubs[i] != topic)
+			continue;
+		struct tern__topic *t = tern__shm_topic(shm, topic);
+		c->pubs[i] = c->pubs[--c->n_pubs];
+		if (t->n_publishers > 0)
+			t->n_publishers--;
+		if (t->excl_owner == client + 1)
+			t->excl_owner = 0;
+		return 0;
+	}
+	return ERR(-ENOENT, "client %u does not publish on topic %u", client, topic);
+}
+
+int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *pattern,
+		  uint32_t policy, uint32_t depth, int fd, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__sub *s;
+	int rv;
+
+	if (id >= shm->max_subs || (s = tern__shm_sub(shm, id))->state != TERN__FREE)
+		return ERR(-EINVAL, "subscription slot %u unavailable", id);
+	if (client >= shm->max_clients || !dp->clients[client].live)
+		return ERR(-EINVAL, "no client %u", client);
+	if (tern_topic_validate(pattern, true) < 0)
+		return ERR(-EINVAL, "bad pattern '%s'", pattern);
+	if (depth == 0 || (depth & (depth - 1)) != 0 || depth > (1u << 20))
+		return ERR(-EINVAL, "depth %u is not a power of two up to 2^20", depth);
+	if (policy > TERN_POLICY_BACKPRESSURE)
+		return ERR(-EINVAL, "bad policy %u", policy);
+
+	memset(s, 0, offsetof(struct tern__sub, links));
+	s->pend_link = TERN_NONE;
+	s->client_id = client;
+	s->policy = policy;
+	s->depth = depth;
+	snprintf(s->pattern, sizeof(s->pattern), "%s", pattern);
+	s->state = TERN__LIVE;
+	dp->sub_fd[id] = fd;
+	if (fd >= 0)
+		dp->n_armed_hint++;
+	for (uint32_t ti = 0; ti < shm->max_topics; ti++) {
+		struct tern__topic *t = tern__shm_topic(shm, ti);
+		if (t->state == TERN__LIVE && tern_topic_match(pattern, t->name)) {
+			rv = link_add(dp, id, ti, err, errlen);
+			if (rv < 0) {
+				dp_sub_delete(dp, id, NULL, 0);
+				return rv;
+			}
+		}
+	}
+	return 0;
+}
+
+int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__sub *s;
+
+	if (id >= shm->max_subs || (s = tern__shm_sub(shm, id))->state != TERN__LIVE)
+		return err ? ERR(-ENOENT, "no subscription %u", id) : -ENOENT;
+	/* Whatever the subscriber still held (a closing client releases first;
+	 * a dead one could not). */
+	tern__reclaim_sub(shm, s, dp->clients[s->client_id].lcore_id);
+	for (uint32_t i = 0; i < s->n_links; i++) {
+		uint32_t li = s->links[i];
+		struct tern__link *l = tern__shm_link(shm, li);
+		if (l->state == TERN__LIVE)
+			link_unhook(dp, li);
+		else if (l->state == TERN__ORPHAN)
+			link_free(dp, li);
+	}
+	if (dp->sub_fd[id] >= 0) {
+		close(dp->sub_fd[id]);
+		dp->n_armed_hint--;
+	}
+	dp->sub_fd[id] = -1;
+	__atomic_store_n(&s->n_links, 0, __ATOMIC_RELEASE);
+	s->state = TERN__FREE;
+	dp_retire_links(dp);
+	return 0;
+}
+
+int dp_client_attach(struct dp *dp, uint32_t id, uint32_t lcore, uint32_t pid,
+		     const char *name, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__client *c;
+
+	if (id >= shm->max_clients)
+		return ERR(-EINVAL, "client id %u out of range", id);
+	if (lcore >= RTE_MAX_LCORE)
+		return ERR(-EINVAL, "lcore %u out of range", lcore);
+	if (dp->clients[id].live)
+		return ERR(-EBUSY, "client slot %u in use", id);
+	c = tern__shm_client(shm, id);
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->lcore_id = lcore;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->state = TERN__LIVE;
+	dp->clients[id] = (struct dp_client){ .live = true, .lcore_id = lcore };
+	return 0;
+}
+
+int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+	struct tern__reclaim_stats st;
+	struct dp_client *c;
+
+	if (id >= shm->max_clients || !(c = &dp->clients[id])->live)
+		return ERR(-ENOENT, "no client %u", id);
+	tern__reclaim_client(shm, id, &st);
+	for (uint32_t s = 0; s < shm->max_subs; s++) {
+		struct tern__sub *sub = tern__shm_sub(shm, s);
+		if (sub->state == TERN__LIVE && sub->client_id == id)
+			dp_sub_delete(dp, s, NULL, 0);
+	}
+	while (c->n_pubs > 0)
+		dp_pub_close(dp, c->pubs[c->n_pubs - 1], id, err, errlen);
+	/* Its mempool caches hold free buffers nobody else would use. */
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		struct rte_mempool *mp = shm->pools[i];
+		struct rte_mempool_cache *cache = mp ? rte_mempool_default_cache(mp, c->lcore_id) : NULL;
+		if (cache)
+			rte_mempool_cache_flush(cache, mp);
+	}
+	tern__shm_client(shm, id)->state = TERN__FREE;
+	c->live = false;
+	return 0;
+}
+
+uint32_t dp_wake_subs(struct dp *dp)
+{
+	struct tern__shm *shm = dp->shm;
+	uint32_t woken = 0;
+	uint64_t one = 1;
+
+	for (uint32_t i = 0; i < shm->max_subs; i++) {
+		struct tern__sub *s = tern__shm_sub(shm, i);
+
+		if (dp->sub_fd[i] < 0 || !s->armed)
+			continue;
+		for (uint32_t k = 0; k < s->n_links; k++) {
+			if (rte_ring_count(tern__shm_link(shm, s->links[k])->ring) == 0)
+				continue;
+			s->armed = 0;
+			if (write(dp->sub_fd[i], &one, sizeof(one)) == sizeof(one))
+				woken++;
+			break;
+		}
+	}
+	return woken;
+}
