@@ -244,6 +244,7 @@ int dp_pub_close(struct dp *dp, uint32_t topic, uint32_t client, char *err, size
 			t->n_publishers--;
 		if (t->excl_owner == client + 1)
 			t->excl_owner = 0;
+		dp_retire_links(dp);    /* a topic without publishers frees at once */
 		return 0;
 	}
 	return ERR(-ENOENT, "client %u does not publish on topic %u", client, topic);

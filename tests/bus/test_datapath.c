@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The one-hop data path: fan-out, order, drop and backpressure policies,
+ * pattern subscriptions, and reclaim of a client that died at awkward
+ * moments.  Every test ends with the pool back at its baseline. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "bus_fixture.h"
+
+static uint64_t baseline;
+static uint32_t next_topic, next_sub, next_client;
+
+static uint32_t topic(const char *name)
+{
+	uint32_t id = next_topic++;
+	assert_int_equal(dp_topic_create(&fx_dp, id, name, fx_err, sizeof(fx_err)), 0);
+	return id;
+}
+
+static void drain_release(struct tern_sub *s)
+{
+	const struct tern_msg *v[32];
+	unsigned n;
+
+	while ((n = tern_poll(s, v, 32)) != 0)
+		tern_release(s, v, n);
+}
+
+static void fanout_shares_one_buffer_until_last_release(void **state)
+{
+	(void)state;
+	uint32_t t = topic("fan.out");
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(c, t, true);
+	struct tern_sub *s[3];
+	const struct tern_msg *v[3][64];
+
+	for (int i = 0; i < 3; i++)
+		assert_non_null(s[i] = fx_sub(c, next_sub++, "fan.out", TERN_POLICY_DROP, 64));
+	for (uint64_t i = 1; i <= 50; i++)
+		assert_int_equal(fx_publish(p, i * 7), (int64_t)i);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline - 50);
+
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(tern_poll(s[k], v[k], 64), 50);
+		for (unsigned i = 0; i < 50; i++) {
+			assert_int_equal(v[k][i]->seq, i + 1);
+			assert_int_equal(fx_value(v[k][i]), (i + 1) * 7);
+			assert_ptr_equal(v[k][i], v[0][i]);     /* the same bytes, no copy */
+		}
+	}
+	tern_release(s[0], v[0], 50);
+	tern_release(s[2], v[2], 50);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline - 50);   /* s[1] still reads */
+	tern_release(s[1], v[1], 50);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(dp_sub_delete(&fx_dp, s[k]->sub_id, fx_err, sizeof(fx_err)), 0);
+		fx_sub_free(s[k]);
+	}
+	assert_int_equal(dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err)), 0);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+static void drop_policy_gap_equals_dropped_count(void **state)
+{
+	(void)state;
+	uint32_t t = topic("drop.me");
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(c, t, true);
+	struct tern_sub *s = fx_sub(c, next_sub++, "drop.me", TERN_POLICY_DROP, 16);
+	const struct tern_msg *v[32];
+	struct tern__link *l;
+
+	for (int i = 0; i < 100; i++)
+		assert_true(fx_publish(p, (uint64_t)i) > 0);    /* never waits */
+	assert_int_equal(tern_poll(s, v, 32), 16);
+	assert_int_equal(v[15]->seq, 16);
+	tern_release(s, v, 16);
+	assert_int_equal(fx_publish(p, 0), 101);
+	assert_int_equal(tern_poll(s, v, 32), 1);
+	l = tern__shm_link(fx_dp.shm, s->s->links[0]);
+	assert_int_equal(v[0]->seq - 16 - 1, l->dropped);       /* gap = dropped = 84 */
+	assert_int_equal(l->dropped, 84);
+	tern_release(s, v, 1);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(s);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+static void backpressure_refuses_and_loses_nothing(void **state)
+{
+	(void)state;
+	uint32_t t = topic("bp.topic");
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(c, t, false);
+	struct tern_sub *fast = fx_sub(c, next_sub++, "bp.topic", TERN_POLICY_DROP, 1024);
+	struct tern_sub *slow = fx_sub(c, next_sub++, "bp.topic", TERN_POLICY_BACKPRESSURE, 8);
+	const struct tern_msg *v[16];
+	uint64_t expect = 1;
+
+	for (int i = 0; i < 8; i++)
+		assert_true(fx_publish(p, (uint64_t)i) > 0);
+	assert_int_equal(fx_publish(p, 99), TERN_EBACKPRESSURE);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline - 8);  /* refused one went back */
+	for (int round = 0; round < 3; round++) {
+		unsigned n = tern_poll(slow, v, 16);
+		assert_int_equal(n, 8);
+		for (unsigned i = 0; i < n; i++)
+			assert_int_equal(v[i]->seq, expect++);
+		tern_release(slow, v, n);
+		for (int i = 0; i < 8; i++)
+			assert_true(fx_publish(p, (uint64_t)i) > 0);
+	}
+	drain_release(slow);
+	drain_release(fast);
+	assert_int_equal(tern__shm_link(fx_dp.shm, fast->s->links[0])->dropped, 0);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(fast);
+	fx_sub_free(slow);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+static void pattern_subscription_follows_new_topics(void **state)
+{
+	(void)state;
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_sub *s = fx_sub(c, next_sub++, "md.*.q", TERN_POLICY_DROP, 64);
+	struct tern_sub *rest = fx_sub(c, next_sub++, "md.>", TERN_POLICY_DROP, 64);
+	uint32_t a = topic("md.a.q"), b = topic("md.b.q"), x = topic("md.a.trade");
+	struct tern_pub *pa = fx_pub(c, a, true), *pb = fx_pub(c, b, true), *px = fx_pub(c, x, true);
+	const struct tern_msg *v[64];
+	uint64_t seq[16] = { 0 };
+	unsigned n;
+
+	for (int i = 0; i < 10; i++) {
+		fx_publish(pa, 1);
+		fx_publish(pb, 2);
+		fx_publish(px, 3);
+	}
+	n = tern_poll(s, v, 64);
+	assert_int_equal(n, 20);                /* md.a.trade is not md.*.q */
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(v[i]->topic_id == a || v[i]->topic_id == b);
+		assert_int_equal(v[i]->seq, seq[v[i]->topic_id] + 1);   /* per-topic order */
+		seq[v[i]->topic_id] = v[i]->seq;
+	}
+	tern_release(s, v, n);
+	assert_int_equal(tern_poll(rest, v, 64), 30);
+	tern_release(rest, v, 30);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(s);
+	fx_sub_free(rest);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+static void exclusive_publisher_is_alone(void **state)
+{
+	(void)state;
+	uint32_t t = topic("excl.only");
+	struct tern_client *c = fx_client(next_client++);
+
+	assert_int_equal(dp_pub_open(&fx_dp, t, c->client_id, false, fx_err, sizeof(fx_err)), 0);
+	assert_int_equal(dp_pub_open(&fx_dp, t, c->client_id, true, fx_err, sizeof(fx_err)), -EBUSY);
+	assert_non_null(strstr(fx_err, "exclusive refused"));
+	assert_int_equal(dp_pub_close(&fx_dp, t, c->client_id, fx_err, sizeof(fx_err)), 0);
+	assert_int_equal(dp_pub_open(&fx_dp, t, c->client_id, true, fx_err, sizeof(fx_err)), 0);
+	assert_int_equal(dp_pub_open(&fx_dp, t, c->client_id, false, fx_err, sizeof(fx_err)), -EBUSY);
+	assert_int_equal(dp_topic_delete(&fx_dp, t, fx_err, sizeof(fx_err)), -EBUSY);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	assert_int_equal(dp_topic_delete(&fx_dp, t, fx_err, sizeof(fx_err)), 0);
+}
+
+struct mp_arg {
+	struct tern_pub *p;
+	unsigned n;
+};
+
+static void *mp_publisher(void *arg)
+{
+	struct mp_arg *a = arg;
+
+	for (unsigned i = 0; i < a->n; ) {
+		int64_t rv = fx_publish(a->p, i);
+		if (rv > 0)
+			i++;
+		else
+			sched_yield();  /* backpressure or empty pool: the reader catches up */
+	}
+	return NULL;
+}
+
+static void two_publishers_one_order_nothing_lost(void **state)
+{
+	(void)state;
+	enum { N = 200000 };
+	uint32_t t = topic("mp.topic");
+	struct tern_client *c1 = fx_client(next_client++), *c2 = fx_client(next_client++);
+	struct tern_client *cs = fx_client(next_client++);
+	struct mp_arg a1 = { fx_pub(c1, t, false), N }, a2 = { fx_pub(c2, t, false), N };
+	struct tern_sub *s = fx_sub(cs, next_sub++, "mp.topic", TERN_POLICY_BACKPRESSURE, 256);
+	const struct tern_msg *v[32];
+	pthread_t th1, th2;
+	uint64_t expect = 1;
+
+	pthread_create(&th1, NULL, mp_publisher, &a1);
+	pthread_create(&th2, NULL, mp_publisher, &a2);
+	while (expect <= 2 * N) {
+		unsigned n = tern_poll(s, v, 32);
+		for (unsigned i = 0; i < n; i++)
+			assert_int_equal(v[i]->seq, expect++);
+		tern_release(s, v, n);
+	}
+	pthread_join(th1, NULL);
+	pthread_join(th2, NULL);
+	assert_int_equal(tern_poll(s, v, 32), 0);
+	assert_int_equal(tern__shm_topic(fx_dp.shm, t)->seq, 2 * N);
+	dp_client_gone(&fx_dp, c1->client_id, fx_err, sizeof(fx_err));
+	dp_client_gone(&fx_dp, c2->client_id, fx_err, sizeof(fx_err));
+	dp_client_gone(&fx_dp, cs->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(s);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+static void tags_travel_with_the_message(void **state)
+{
+	(void)state;
+	uint32_t t = topic("tagged");
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(c, t, true);
+	struct tern_sub *s = fx_sub(c, next_sub++, "tagged", TERN_POLICY_DROP, 8);
+	struct tern_msg *m = tern_msg_alloc(p, 5);
+	const struct tern_msg *v[1];
+	size_t len;
+
+	memcpy(tern_msg_data(m), "hello", 5);
+	m->event_ns = 42;
+	m->type_id = 100;
+	assert_int_equal(tern_msg_add_tag(m, "venue", "XNAS"), 0);
+	assert_int_equal(tern_msg_add_tag(m, "bad=key", "x"), -EINVAL);
+	assert_int_equal(tern_msg_add_tag(m, "desk", "7"), 0);
+	assert_true(tern_publish(p, m) > 0);
+	assert_int_equal(tern_poll(s, v, 1), 1);
+	assert_memory_equal(tern_msg_data(v[0]), "hello", 5);
+	assert_string_equal(tern_msg_tag(v[0], "venue", &len), "XNAS");
+	assert_int_equal(len, 4);
+	assert_string_equal(tern_msg_tag(v[0], "desk", NULL), "7");
+	assert_null(tern_msg_tag(v[0], "ven", NULL));
+	assert_int_equal(v[0]->event_ns, 42);
+	assert_true(v[0]->send_ns > 1600000000000000000LL);     /* UTC ns, after 2020 */
+	assert_int_equal(v[0]->recv_ns, v[0]->send_ns);
+	tern_release(s, v, 1);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(s);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fanout_shares_one_buffer_until_last_release),
+		cmocka_unit_test(drop_policy_gap_equals_dropped_count),
+		cmocka_unit_test(backpressure_refuses_and_loses_nothing),
+		cmocka_unit_test(pattern_subscription_follows_new_topics),
+		cmocka_unit_test(exclusive_publisher_is_alone),
+		cmocka_unit_test(two_publishers_one_order_nothing_lost),
+		cmocka_unit_test(tags_travel_with_the_message),
+	};
+
+	if (fx_eal_init() < 0) {
+		fprintf(stderr, "EAL/state init failed: %s\n", fx_err);
+		return 1;
+	}
+	baseline = dp_pool_free(&fx_dp);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

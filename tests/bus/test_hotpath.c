@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * No heap allocation and no system call in steady-state publish and poll.
+ *
+ * A forked child runs 1M publish + poll + release rounds (exclusive and
+ * locked publishers, a pattern subscription) with malloc and friends
+ * interposed by counters, under a seccomp filter that turns every system
+ * call except exit into SIGSYS, which a handler counts.  Both counts must
+ * read 0.  The child reports through a shared page.
+ */
+#define _GNU_SOURCE
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "bus_fixture.h"
+
+/* ---- counting allocator: every allocation in the process goes here ---- */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+static volatile int counting;
+static volatile uint64_t n_alloc;
+
+void *malloc(size_t n)
+{
+	if (counting)
+		n_alloc++;
+	return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+	if (counting)
+		n_alloc++;
+	return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+	if (counting)
+		n_alloc++;
+	return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+	if (counting && p)
+		n_alloc++;
+	__libc_free(p);
+}
+
+/* ---- counting system calls ---- */
+static volatile uint64_t n_sys;
+static volatile long first_sys = -1;
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (first_sys < 0)
+		first_sys = si->si_syscall;
+	n_sys++;
+}
+
+static int trap_syscalls(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+	};
+	struct sock_fprog prog = { .len = RTE_DIM(f), .filter = f };
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+	if (sigaction(SIGSYS, &sa, NULL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct report {
+	uint64_t allocs, syscalls, delivered, gaps;
+	long first_sys;
+	int setup;
+};
+
+enum { ROUNDS = 1000000, WARMUP = 20000 };
+
+static uint64_t rounds(struct tern_pub *pa, struct tern_pub *pb, struct tern_sub *s, unsigned n,
+		       uint64_t *gaps)
+{
+	const struct tern_msg *v[8];
+	uint64_t got = 0, last[2] = { 0, 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tern_pub *p = (i & 1) ? pb : pa;
+		struct tern_msg *m = tern_msg_alloc(p, 64);
+		unsigned k;
+
+		if (m == NULL)
+			return got;
+		memset(tern_msg_data(m), (int)i, 64);
+		if (tern_publish(p, m) < 0)
+			return got;
+		k = tern_poll(s, v, 8);
+		for (unsigned x = 0; x < k; x++) {
+			uint64_t *l = &last[v[x]->topic_id & 1];
+			if (*l && v[x]->seq != *l + 1)
+				(*gaps)++;
+			*l = v[x]->seq;
+		}
+		tern_release(s, v, k);
+		got += k;
+	}
+	return got;
+}
+
+static void publish_and_poll_allocate_nothing_and_make_no_syscall(void **state)
+{
+	(void)state;
+	struct report *r = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct tern_client *c;
+	struct tern_pub *pa, *pb;
+	struct tern_sub *s;
+	int status;
+	pid_t pid;
+
+	assert_ptr_not_equal(r, MAP_FAILED);
+	/* Topic ids 0 and 1: their parity tells them apart below. */
+	assert_int_equal(dp_topic_create(&fx_dp, 0, "hot.a", fx_err, sizeof(fx_err)), 0);
+	assert_int_equal(dp_topic_create(&fx_dp, 1, "hot.b", fx_err, sizeof(fx_err)), 0);
+	c = fx_client(0);
+	pa = fx_pub(c, 0, true);       /* exclusive: no lock */
+	pb = fx_pub(c, 1, false);      /* shared: the topic lock */
+	s = fx_sub(c, 0, "hot.*", TERN_POLICY_DROP, 1024);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_non_null(s);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t gaps = 0, got;
+
+		rounds(pa, pb, s, WARMUP, &gaps);
+		r->setup = trap_syscalls();
+		counting = 1;
+		got = rounds(pa, pb, s, ROUNDS, &gaps);
+		counting = 0;
+		r->allocs = n_alloc;
+		r->syscalls = n_sys;
+		r->first_sys = first_sys;
+		r->delivered = got;
+		r->gaps = gaps;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(r->setup, 0);
+	if (r->syscalls)
+		fprintf(stderr, "first system call on the hot path: %ld\n", r->first_sys);
+	assert_int_equal(r->delivered, ROUNDS);
+	assert_int_equal(r->gaps, 0);
+	assert_int_equal(r->allocs, 0);
+	assert_int_equal(r->syscalls, 0);
+	munmap(r, 4096);
+}
+
+/* The counters themselves work: a malloc and a syscall are seen. */
+static void the_counters_see_what_they_count(void **state)
+{
+	(void)state;
+	struct report *r = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		r->setup = trap_syscalls();
+		counting = 1;
+		void *p = malloc(16);
+		getppid();
+		free(p);
+		counting = 0;
+		r->allocs = n_alloc;
+		r->syscalls = n_sys;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(r->allocs, 2);
+	assert_int_equal(r->syscalls, 1);
+	munmap(r, 4096);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_counters_see_what_they_count),
+		cmocka_unit_test(publish_and_poll_allocate_nothing_and_make_no_syscall),
+	};
+
+	if (fx_eal_init() < 0) {
+		fprintf(stderr, "EAL/state init failed: %s\n", fx_err);
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

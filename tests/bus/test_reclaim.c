@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reclaim after kill -9, state by state: the client is "killed" by
+ * freezing its shared-memory records exactly as they stand at an awkward
+ * instant, then dp_client_gone() must return every buffer exactly once
+ * (the pool count would exceed its baseline on a double free and fall
+ * short of it on a leak) and leave the other subscribers undisturbed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "bus_fixture.h"
+
+static uint64_t baseline;
+static uint32_t next_topic, next_sub, next_client;
+static char name[32];
+
+static uint32_t topic(void)
+{
+	uint32_t id = next_topic++;
+	snprintf(name, sizeof(name), "rc.t%u", id);
+	assert_int_equal(dp_topic_create(&fx_dp, id, name, fx_err, sizeof(fx_err)), 0);
+	return id;
+}
+
+static void gone(struct tern_client *c)
+{
+	assert_int_equal(dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err)), 0);
+	free(c);
+}
+
+static void drain(struct tern_sub *s, unsigned expect)
+{
+	const struct tern_msg *v[64];
+	unsigned n, got = 0;
+
+	while ((n = tern_poll(s, v, 64)) != 0) {
+		got += n;
+		tern_release(s, v, n);
+	}
+	assert_int_equal(got, expect);
+}
+
+static void dead_subscriber_holding_and_queued(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+	struct tern_sub *live = fx_sub(pc, next_sub++, name, TERN_POLICY_DROP, 64);
+	struct tern_sub *dead = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+	const struct tern_msg *v[64];
+
+	for (int i = 0; i < 30; i++)
+		fx_publish(p, (uint64_t)i);
+	assert_int_equal(tern_poll(dead, v, 10), 10);   /* holds 10, 20 still queued */
+	tern_release(dead, &v[3], 1);                   /* out of order */
+	gone(sc);
+	drain(live, 30);                                /* the other reader is undisturbed */
+	fx_sub_free(dead);
+	gone(pc);
+	fx_sub_free(live);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+/* Killed after the ring's cons.tail moved but before held_tail did. */
+static void dead_mid_dequeue_committed(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+	struct tern_sub *h = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+	struct tern__sub *s = h->s;
+	struct rte_ring *r = h->rings[0];
+
+	for (int i = 0; i < 12; i++)
+		fx_publish(p, (uint64_t)i);
+	s->pend_link = 0;
+	s->pend_cons = r->cons.tail;
+	s->pend_pos = s->held_tail;
+	assert_int_equal(rte_ring_sc_dequeue_burst(r, (void **)&s->held[0], 5, NULL), 5);
+	/* ... killed here: held_tail still 0 */
+	gone(sc);
+	fx_sub_free(h);
+	gone(pc);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+/* Killed between the head and tail updates of a dequeue. */
+static void dead_mid_dequeue_uncommitted(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+	struct tern_sub *h = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+	struct rte_ring *r = h->rings[0];
+
+	for (int i = 0; i < 12; i++)
+		fx_publish(p, (uint64_t)i);
+	h->s->pend_link = 0;
+	h->s->pend_cons = r->cons.tail;
+	h->s->pend_pos = h->s->held_tail;
+	r->cons.head += 4;      /* reserved, never committed */
+	gone(sc);
+	fx_sub_free(h);
+	gone(pc);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+/* Killed inside a release: before, after the FREEING mark, and after the
+ * buffer reached the pool. */
+static void dead_mid_release(void **state)
+{
+	(void)state;
+	for (int stage = 0; stage < 3; stage++) {
+		uint32_t t = topic();
+		struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+		struct tern_pub *p = fx_pub(pc, t, true);
+		struct tern_sub *h = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+		struct tern_sub *other = fx_sub(pc, next_sub++, name, TERN_POLICY_DROP, 64);
+		const struct tern_msg *v[4];
+		struct rte_mbuf *m;
+		uint64_t bit;
+
+		fx_publish(p, 1);
+		assert_int_equal(tern_poll(h, v, 4), 1);
+		drain(other, 1);        /* only the dying subscriber holds it now */
+		m = tern__mbuf(v[0]);
+		bit = UINT64_C(1) << h->slot_of_topic[t];
+		h->s->rel_seq = v[0]->seq;
+		h->s->rel_topic = v[0]->topic_id;
+		h->s->rel_m = m;
+		if (stage == 1)
+			tern__msg(m)->holders__ = TERN__FREEING | bit;
+		if (stage == 2)
+			assert_true(tern__release_ref(m, bit));
+		/* ... killed here, held[] still names m */
+		gone(sc);
+		fx_sub_free(h);
+		gone(pc);
+		fx_sub_free(other);
+		assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	}
+}
+
+/* Killed in the middle of a fan-out to three subscribers. */
+static void dead_publisher_mid_fanout(void **state)
+{
+	(void)state;
+	for (int stage = 0; stage < 4; stage++) {
+		uint32_t t = topic();
+		struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+		struct tern_pub *p = fx_pub(pc, t, false);
+		struct tern_sub *s[3];
+		struct tern__topic *tp = tern__shm_topic(fx_dp.shm, t);
+		struct tern__journal *j = &pc->slot->journal;
+		struct tern_msg *msg;
+		struct rte_mbuf *m;
+
+		for (int i = 0; i < 3; i++)
+			s[i] = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+		fx_publish(p, 1);       /* adopts the fan-out list */
+		for (int i = 0; i < 3; i++)
+			drain(s[i], 1);
+		/* Re-enact tern_publish() up to a kill at `stage` enqueues. */
+		msg = tern_msg_alloc(p, 8);
+		m = tern__mbuf(msg);
+		tp->lock = p->owner;
+		msg->seq = ++tp->seq;
+		msg->holders__ = 0;
+		for (uint32_t i = 0; i < tp->n_active; i++)
+			msg->holders__ |= UINT64_C(1) << tp->active[i].slot;
+		j->topic_id = t;
+		j->mask = (UINT64_C(1) << tp->n_active) - 1;
+		j->step = TERN__STEP(TERN_FANOUT_MAX, 0);
+		j->m = m;
+		tern__alloc_forget(pc, msg);
+		for (int i = 0; i < (stage == 3 ? 2 : stage); i++) {
+			struct rte_ring *r = tp->active[i].ring;
+			j->step = TERN__STEP(i, r->prod.tail);
+			rte_ring_sp_enqueue(r, m);
+		}
+		if (stage == 3) {       /* killed between head and tail of the 3rd */
+			struct rte_ring *r = tp->active[2].ring;
+			j->step = TERN__STEP(2, r->prod.tail);
+			r->prod.head += 1;
+		}
+		gone(pc);               /* releases the lock and the unreached links */
+		assert_int_equal(tp->lock, 0);
+		unsigned got = 0;
+		uint64_t dropped = 0;
+		for (int i = 0; i < 3; i++) {
+			const struct tern_msg *v[4];
+			unsigned n = tern_poll(s[i], v, 4);
+			got += n;
+			for (unsigned k = 0; k < n; k++)
+				assert_int_equal(v[k]->seq, 2);
+			tern_release(s[i], v, n);
+			dropped += tern__shm_link(fx_dp.shm, s[i]->s->links[0])->dropped;
+		}
+		assert_int_equal(got, stage == 3 ? 2 : (unsigned)stage * 1);
+		assert_int_equal(dropped, 3 - got);
+		gone(sc);
+		for (int i = 0; i < 3; i++)
+			fx_sub_free(s[i]);
+		assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	}
+}
+
+/* Killed with messages allocated and not yet published. */
+static void dead_publisher_with_allocations(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+
+	for (int i = 0; i < 10; i++)
+		assert_non_null(tern_msg_alloc(p, 100));
+	assert_int_equal(dp_pool_free(&fx_dp), baseline - 10);
+	gone(pc);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dead_subscriber_holding_and_queued),
+		cmocka_unit_test(dead_mid_dequeue_committed),
+		cmocka_unit_test(dead_mid_dequeue_uncommitted),
+		cmocka_unit_test(dead_mid_release),
+		cmocka_unit_test(dead_publisher_mid_fanout),
+		cmocka_unit_test(dead_publisher_with_allocations),
+	};
+
+	if (fx_eal_init() < 0) {
+		fprintf(stderr, "EAL/state init failed: %s\n", fx_err);
+		return 1;
+	}
+	baseline = dp_pool_free(&fx_dp);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
