@@ -236,29 +236,77 @@ static void dec_fixed(FILE *out, const struct tg_type *t, const char *v, const c
 	O("%sp += %u;\n", ind, w);
 }
 
-/* Decodes one element of any kind, checking bounds itself. */
-static void dec_elem(FILE *out, const struct tg_type *t, const char *v, const char *ind)
+static void dec_field_fast(FILE *out, const struct tg_field *f)
 {
-	unsigned w = tg_elem_width(t);
-	if (t->kind == TG_STRING) {
-		O("%sif (TERN_UNLIKELY((rc = tern__dec_str(&p, end, &%s)) != 0))\n%s\treturn rc;\n",
-		  ind, v, ind);
-	} else if (t->kind == TG_MSG) {
-		O("%sif (TERN_UNLIKELY((rc = %s__dec_msg(&%s, &p, end)) != 0))\n%s\treturn rc;\n",
-		  ind, t->msg->name, v, ind);
+	char v[300];
+	if (f->type.wrap == TG_ARRAY) {
+		O("\t\tfor (uint32_t i = 0; i < %u; i++) {\n", f->type.array_len);
+		snprintf(v, sizeof(v), "m->%s[i]", f->name);
+		dec_fixed(out, &f->type, v, "\t\t\t");
+		O("\t\t}\n");
 	} else {
-		O("%sif (TERN_UNLIKELY(tern__left(p, end) < %u))\n%s\treturn TERN_CODEC_ETRUNC;\n",
-		  ind, w, ind);
-		dec_fixed(out, t, v, ind);
+		snprintf(v, sizeof(v), "m->%s", f->name);
+		dec_fixed(out, &f->type, v, "\t\t");
 	}
 }
 
-static void dec_field(FILE *out, const struct tg_field *f)
+/*
+ * Bounds checks.  Each since-group of fields starts with one check that the
+ * body holds the group's minimum size (min_size() summed).  From then on
+ * the decoder keeps the invariant "bytes left >= minimum of the fields
+ * still to come": a variable-length element is decoded against the limit
+ * end - rest (rest = minimum of the fields after it), so fixed-width
+ * fields never need a check of their own.
+ */
+static unsigned long long min_size(const struct tg_field *f)
+{
+	const struct tg_type *t = &f->type;
+	unsigned w = tg_elem_width(t);
+	unsigned e = w ? w : t->kind == TG_STRING ? 4 : 8; /* len or header */
+
+	switch (t->wrap) {
+	case TG_PLAIN:
+		return e;
+	case TG_OPTIONAL:
+		return 1;
+	case TG_ARRAY:
+		return (unsigned long long)e * t->array_len;
+	default:
+		return 4;
+	}
+}
+
+/* The limit expression for an element followed by @p rest bytes. */
+static const char *lim(unsigned long long rest, const char *extra)
+{
+	static char buf[128];
+	if (!rest && !extra)
+		return "end";
+	if (!extra)
+		snprintf(buf, sizeof(buf), "end - %llu", rest);
+	else
+		snprintf(buf, sizeof(buf), "end - (%lluu + %s)", rest, extra);
+	return buf;
+}
+
+/* Decodes one variable-length element (string or message) into @p v. */
+static void dec_var(FILE *out, const struct tg_type *t, const char *v, const char *limit,
+		    const char *ind)
+{
+	if (t->kind == TG_STRING)
+		O("%sif (TERN_UNLIKELY((rc = tern__dec_str(&p, %s, &%s)) != 0))\n%s\treturn rc;\n",
+		  ind, limit, v, ind);
+	else
+		O("%sif (TERN_UNLIKELY((rc = %s__dec_msg(&%s, &p, %s)) != 0))\n%s\treturn rc;\n",
+		  ind, t->msg->name, v, limit, ind);
+}
+
+static void dec_field(FILE *out, const struct tg_field *f, unsigned long long rest)
 {
 	const struct tg_type *t = &f->type;
 	unsigned w = tg_elem_width(t);
 	const char *nm = f->name;
-	char v[300];
+	char v[300], extra[64];
 
 	switch (t->wrap) {
 	case TG_PLAIN:
@@ -266,35 +314,44 @@ static void dec_field(FILE *out, const struct tg_field *f)
 		if (w)
 			dec_fixed(out, t, v, "\t");
 		else
-			dec_elem(out, t, v, "\t");
+			dec_var(out, t, v, lim(rest, NULL), "\t");
 		break;
 	case TG_OPTIONAL:
-		O("\tif (TERN_UNLIKELY(tern__left(p, end) < 1))\n\t\treturn TERN_CODEC_ETRUNC;\n");
 		O("\tif (TERN_UNLIKELY(p[0] > 1))\n\t\treturn TERN_CODEC_EBADFLAG;\n");
 		O("\tm->has_%s = *p++ != 0;\n\tif (m->has_%s) {\n", nm, nm);
 		snprintf(v, sizeof(v), "m->%s", nm);
-		dec_elem(out, t, v, "\t\t");
+		if (w) {
+			O("\t\tif (TERN_UNLIKELY(tern__left(p, end) < %lluu))\n"
+			  "\t\t\treturn TERN_CODEC_ETRUNC;\n", w + rest);
+			dec_fixed(out, t, v, "\t\t");
+		} else {
+			dec_var(out, t, v, lim(rest, NULL), "\t\t");
+		}
 		O("\t} else {\n\t\tmemset(&m->%s, 0, sizeof(m->%s));\n\t}\n", nm, nm);
 		break;
 	case TG_ARRAY:
 		O("\tfor (uint32_t i = 0; i < %u; i++) {\n", t->array_len);
 		snprintf(v, sizeof(v), "m->%s[i]", nm);
-		if (w)
+		if (w) {
 			dec_fixed(out, t, v, "\t\t");
-		else
-			dec_elem(out, t, v, "\t\t");
+		} else {
+			/* the elements after i are still to come */
+			snprintf(extra, sizeof(extra), "(size_t)(%u - 1 - i) * %u", t->array_len,
+				 t->kind == TG_STRING ? 4 : 8);
+			dec_var(out, t, v, lim(rest, extra), "\t\t");
+		}
 		O("\t}\n");
 		break;
 	case TG_LIST:
 		if (t->kind == TG_STRING) {
-			O("\tif (TERN_UNLIKELY((rc = tern__dec_list_str(&p, end, &m->%s)) != 0))\n"
-			  "\t\treturn rc;\n", nm);
+			O("\tif (TERN_UNLIKELY((rc = tern__dec_list_str(&p, %s, &m->%s)) != 0))\n"
+			  "\t\treturn rc;\n", lim(rest, NULL), nm);
 		} else if (t->kind == TG_MSG) {
-			O("\tif (TERN_UNLIKELY((rc = %s__dec_list(&p, end, &m->%s)) != 0))\n"
-			  "\t\treturn rc;\n", t->msg->name, nm);
+			O("\tif (TERN_UNLIKELY((rc = %s__dec_list(&p, %s, &m->%s)) != 0))\n"
+			  "\t\treturn rc;\n", t->msg->name, lim(rest, NULL), nm);
 		} else {
-			O("\tif (TERN_UNLIKELY((rc = tern__dec_rawlist(&p, end, &m->%s.data, "
-			  "&m->%s.count, %u)) != 0))\n\t\treturn rc;\n", nm, nm, w);
+			O("\tif (TERN_UNLIKELY((rc = tern__dec_rawlist(&p, %s, &m->%s.data, "
+			  "&m->%s.count, %u)) != 0))\n\t\treturn rc;\n", lim(rest, NULL), nm, nm, w);
 			if (t->kind == TG_BOOL)
 				O("\tif (TERN_UNLIKELY((rc = tern__check_bools(m->%s.data, m->%s.count)) "
 				  "!= 0))\n\t\treturn rc;\n", nm, nm);
@@ -308,46 +365,63 @@ static void dec_field(FILE *out, const struct tg_field *f)
 	}
 }
 
+/* All fields fixed-width: the message has one size and one exact header. */
+static bool is_fixed(const struct tg_msg *m)
+{
+	for (size_t i = 0; i < m->nfields; i++)
+		if (!fixed_size(&m->fields[i]))
+			return false;
+	return true;
+}
+
 static void emit_dec(FILE *out, struct tg_msg *m)
 {
 	bool need_done = false;
-	size_t i = 0;
 
 	O("static inline int %s__dec_msg(struct %s *m, const uint8_t **pp, const uint8_t *lim)\n{\n",
 	  m->name, m->name);
 	O("\tconst uint8_t *p = *pp, *end = NULL;\n\tunsigned ver = 0;\n\tint rc;\n\n\t(void)m;\n");
+	if (is_fixed(m) && m->nfields) {
+		/* Fast path: a header equal to the one this reader would write
+		 * (same version, same length) needs no other check. */
+		O("\tif (TERN_LIKELY(tern__left(p, lim) >= %lluu &&\n"
+		  "\t\t\ttern__ld_u64(p) == ((uint64_t)%lluu << 32 | (uint32_t)%s_VERSION << 16 | "
+		  "%s_TYPE_ID))) {\n\t\tp += TERN_CODEC_HDR_SIZE;\n",
+		  (unsigned long long)m->max_size, (unsigned long long)m->max_size - 8, m->name,
+		  m->name);
+		for (size_t i = 0; i < m->nfields; i++)
+			dec_field_fast(out, &m->fields[i]);
+		O("\t\t*pp = p;\n\t\treturn 0;\n\t}\n");
+	}
 	O("\tif (TERN_UNLIKELY((rc = tern__get_hdr(p, lim, %s_TYPE_ID, &end, &ver)) != 0))\n"
 	  "\t\treturn rc;\n\tp += TERN_CODEC_HDR_SIZE;\n", m->name);
-	while (i < m->nfields) {
+	for (size_t i = 0; i < m->nfields; i++) {
 		const struct tg_field *f = &m->fields[i];
-		unsigned long long run = 0;
+		unsigned long long rest = 0;
 		size_t j;
 
-		if (f->since > 1 && (i == 0 || m->fields[i - 1].since != f->since)) {
-			/* The writer predates this field and all later ones. */
-			O("\tif (ver < %uu) {\n", f->since);
-			for (j = i; j < m->nfields; j++)
-				O("\t\tmemset(&m->%s, 0, sizeof(m->%s));\n", m->fields[j].name,
-				  m->fields[j].name);
-			for (j = i; j < m->nfields; j++)
-				if (m->fields[j].type.wrap == TG_OPTIONAL)
-					O("\t\tm->has_%s = false;\n", m->fields[j].name);
-			O("\t\tgoto done;\n\t}\n");
-			need_done = true;
-		}
-		/* One bounds check for the run of fixed fields starting here. */
-		for (j = i; j < m->nfields && fixed_size(&m->fields[j]) &&
-			    m->fields[j].since == f->since; j++)
-			run += fixed_size(&m->fields[j]);
-		if (run) {
+		if (i == 0 || m->fields[i - 1].since != f->since) {
+			unsigned long long group = 0;
+			if (f->since > 1) {
+				/* The writer predates this field and all later ones. */
+				O("\tif (ver < %uu) {\n", f->since);
+				for (j = i; j < m->nfields; j++)
+					O("\t\tmemset(&m->%s, 0, sizeof(m->%s));\n", m->fields[j].name,
+					  m->fields[j].name);
+				for (j = i; j < m->nfields; j++)
+					if (m->fields[j].type.wrap == TG_OPTIONAL)
+						O("\t\tm->has_%s = false;\n", m->fields[j].name);
+				O("\t\tgoto done;\n\t}\n");
+				need_done = true;
+			}
+			for (j = i; j < m->nfields && m->fields[j].since == f->since; j++)
+				group += min_size(&m->fields[j]);
 			O("\tif (TERN_UNLIKELY(tern__left(p, end) < %lluu))\n"
-			  "\t\treturn TERN_CODEC_ETRUNC;\n", run);
-			for (; i < j; i++)
-				dec_field(out, &m->fields[i]);
-		} else {
-			dec_field(out, f);
-			i++;
+			  "\t\treturn TERN_CODEC_ETRUNC;\n", group);
 		}
+		for (j = i + 1; j < m->nfields && m->fields[j].since == f->since; j++)
+			rest += min_size(&m->fields[j]);
+		dec_field(out, f, rest);
 	}
 	if (need_done)
 		O("done:\n");
