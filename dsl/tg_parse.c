@@ -335,10 +335,19 @@ body:
 		struct tg_field fl = { 0 };
 
 		fl.since = 1;
-		if (!parse_type(p, &fl.type) || !expect_name(p, "field", &fl.name, &fl.loc)) {
+		if (!parse_type(p, &fl.type)) {
 			skip_line(p, first->loc.line);
 			continue;
 		}
+		if (peek(p)->loc.line != first->loc.line) {
+			tg_error(fl.type.loc, "field of type '%s' has no name", fl.type.name);
+			continue;
+		}
+		if (!expect_name(p, "field", &fl.name, &fl.loc)) {
+			skip_line(p, first->loc.line);
+			continue;
+		}
+		fl.since_loc = fl.loc;
 		if (is_word(peek(p), "since")) {
 			uint64_t v;
 			p->i++;

@@ -108,7 +108,7 @@ static void check_enum(struct tg_enum *e)
 {
 	uint64_t max = e->base == TG_U8 ? UINT8_MAX : e->base == TG_U16 ? UINT16_MAX : UINT32_MAX;
 
-	if (e->nvals == 0)
+	if (e->nvals == 0 && e->base != TG_UNRESOLVED)
 		tg_error(e->loc, "enum '%s' has no values", e->name);
 	for (size_t i = 0; i < e->nvals; i++) {
 		struct tg_enum_val *v = &e->vals[i];
