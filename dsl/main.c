@@ -36,7 +36,7 @@ static void write_depfile(const char *dep, const char *target)
 
 int main(int argc, char **argv)
 {
-	const char **inc = tg_alloc(sizeof(*inc) * (size_t)argc);
+	static const char **inc;
 	size_t ninc = 0;
 	const char *outp = NULL, *dep = NULL, *in = NULL;
 	struct tg_file *f;
@@ -44,6 +44,7 @@ int main(int argc, char **argv)
 	FILE *out;
 	int c;
 
+	inc = tg_alloc(sizeof(*inc) * (size_t)argc);
 	while ((c = getopt(argc, argv, "I:o:d:h")) != -1) {
 		switch (c) {
 		case 'I':
@@ -85,8 +86,10 @@ int main(int argc, char **argv)
 	if (fclose(out) != 0 || rename(tmp, outp) != 0) {
 		perror(outp);
 		remove(tmp);
+		free(tmp);
 		return 1;
 	}
+	free(tmp);
 	if (dep)
 		write_depfile(dep, outp);
 	return 0;

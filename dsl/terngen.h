@@ -135,6 +135,8 @@ struct tg_file {
 	struct tg_msg **msgs;
 	size_t nmsgs;
 	int state; /* loader: 0 new, 1 loading, 2 loaded */
+	char *src;            /* file contents */
+	struct tg_tok *toks;  /* its tokens, which the AST points into */
 };
 
 /* ---- parser (tg_parse.c) ---- */

@@ -55,7 +55,8 @@ static int cmp_diag(const void *a, const void *b)
 
 void tg_flush_errors(void)
 {
-	qsort(diags, ndiags, sizeof(*diags), cmp_diag);
+	if (ndiags)
+		qsort(diags, ndiags, sizeof(*diags), cmp_diag);
 	for (size_t i = 0; i < ndiags; i++) {
 		if (diags[i].loc.file)
 			fprintf(stderr, "%s:%d:%d: error: %s\n", diags[i].loc.file,

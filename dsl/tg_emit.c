@@ -6,6 +6,7 @@
  * follow the messages it contains).
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "terngen.h"
@@ -207,4 +208,5 @@ void tg_emit(FILE *out, struct tg_file *f)
 	if (f->nmsgs)
 		emit_dispatch(out, f);
 	O("#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+	free(ord);
 }

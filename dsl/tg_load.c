@@ -93,17 +93,26 @@ static void load_imports(struct tg_file *f)
 		 * nothing opens, the error names the first candidate. */
 		for (size_t d = 0; !absolute && d <= ninc; d++) {
 			FILE *fp;
-			if (d > 0)
+			if (d > 0) {
+				if (path != first)
+					free(path);
 				path = join(inc[d - 1], strlen(inc[d - 1]), imp->path);
+			}
 			fp = fopen(path, "rb");
 			if (fp) {
 				fclose(fp);
 				break;
 			}
-			if (d == ninc)
+			if (d == ninc) {
+				if (path != first)
+					free(path);
 				path = first;
+			}
 		}
 		imp->file = load(path, imp->loc);
+		if (path != first)
+			free(path);
+		free(first);
 	}
 }
 
@@ -164,6 +173,10 @@ static struct tg_file *load(const char *path, struct tg_loc from)
 	}
 	toks = tg_lex(f->path, src, &ntoks);
 	tg_parse(f, toks, ntoks);
+	/* The AST points into the tokens: keep them (and the source) reachable
+	 * until exit, which is when terngen frees everything. */
+	f->src = src;
+	f->toks = toks;
 
 	*TG_APPEND(stack, nstack) = f;
 	load_imports(f);

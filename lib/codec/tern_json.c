@@ -243,8 +243,11 @@ int64_t tern_msg_to_json(const struct tern_msg_desc *const *msgs, size_t n_msgs,
 	rc = msg(&w, msgs[i], &p, p + len);
 	if (rc == 0 && w.full)
 		rc = TERN_CODEC_ENOSPACE;
-	if (rc)
+	if (rc) {
+		if (cap)
+			out[0] = 0; /* no half object for a caller that ignores rc */
 		return rc;
+	}
 	out[w.n] = 0;
 	return (int64_t)w.n;
 }

@@ -29,7 +29,8 @@
  * @param n_msgs number of entries in @p msgs
  * @param buf    encoded message (header + body)
  * @param len    bytes available at @p buf
- * @param out    output buffer, always NUL-terminated when @p cap > 0
+ * @param out    output buffer, always NUL-terminated when @p cap > 0 (an
+ *               empty string on error)
  * @param cap    size of @p out
  * @return characters written (without the NUL), or
  *         TERN_CODEC_ENOSPACE (@p out too small), TERN_CODEC_EUNKNOWN
