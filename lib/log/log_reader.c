@@ -74,6 +74,12 @@ tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 			sizeof(r->scratch));
 	if (rc <= 0)
 		return rc == 0 ? -EAGAIN : rc;
+	/* The named file may have been created while the directory was
+	 * listed (a listing can miss entries added meanwhile): a later
+	 * segment proves it was created, so if it is missing now it was
+	 * deleted. */
+	if (name && (rc = tern__reader_enter(r, name, lsn)) != -ENOENT)
+		return rc;
 	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
 	if (rc == 0 && lsn && seg.first_lsn > lsn)
 		r->gap = true;
