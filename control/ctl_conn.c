@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Client connections: accept, the hello deadline, one message in, one reply
+ * out, and the protocol state machine around the actions.
+ *
+ * A connection must say CtlHello first, within client_timeout_ms, with
+ * proto_version 1.  Anything else (bytes that do not decode, an unknown or
+ * reply-only type, a request before the hello, a second hello) is answered
+ * with status -EPROTO and a reason, then that connection alone is closed:
+ * one bad peer never disturbs the others.  An application's EOF, even from
+ * kill -9, reaches us at once through epoll; its slot is reclaimed in the
+ * same iteration (ctl_client_gone()).
+ *
+ * Replies are sent on a non-blocking socket.  Clients are strictly
+ * request/reply, so the socket buffer never holds more than one reply; a
+ * peer that pipelines requests without reading and fills it is closed.
+ */
+#define _GNU_SOURCE     /* accept4 */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bus/tern_sock.h"
+#include "ctl.h"
+#include "ctl_sock.h"
+
+int ctl_conn_reply(struct ctl_conn *conn, int status, const char *err, uint32_t id)
+{
+    struct CtlReply r = { status, tern_str_from_cstr(err ? err : ""), id };
+    int64_t n = CtlReply_encode(&r, conn->ctl->tx, CTL_MSG_MAX);
+    int rc;
+
+    if (n < 0)
+        return -EINVAL;
+    rc = tern__sock_send(conn->fd, conn->ctl->tx, (size_t)n, -1);
+    if (rc < 0)
+        conn->closing = true;
+    return rc;
+}
+
+/* Reply with status (negative) and reason, then close the connection. */
+static void conn_reject(struct ctl_conn *conn, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conn_reject(struct ctl_conn *conn, int status, const char *fmt, ...)
+{
+    char err[CTL_ERR_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, sizeof(err), fmt, ap);
+    va_end(ap);
+    ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+    ctl_conn_reply(conn, status, err, 0);
+    conn->closing = true;
+    conn->handled = true;
+}
+
+static void hello_reply(struct ctl_conn *conn, int status, const char *err)
+{
+    struct ctl *ctl = conn->ctl;
+    static char store[CTL_EAL_ARGS][CTL_NAME_MAX * 2];
+    struct tern_str args[CTL_EAL_ARGS];
+    struct CtlHelloReply r = { 0 };
+    int64_t n;
+
+    r.status = status;
+    r.error = tern_str_from_cstr(err);
+    r.client_id = conn->client_id;
+    r.lcore_id = CTL_NONE;
+    if (status == 0 && conn->client_id != CTL_NONE) {
+        r.lcore_id = ctl->clients[conn->client_id].lcore_id;
+        r.eal_args.items = args;
+        r.eal_args.count = ctl_client_eal_args(ctl, conn->client_id, args, store);
+    }
+    n = CtlHelloReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+    if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
+        conn->closing = true;
+}
+
+static int on_hello(const struct CtlHello *m, void *clientd)
+{
+    struct ctl_conn *conn = clientd;
+    char err[CTL_ERR_MAX] = "";
+    int rc;
+
+    conn->handled = true;
+    if (conn->hello_done) {
+        conn_reject(conn, -EPROTO, "protocol error: a second CtlHello");
+        return 0;
+    }
+    if (m->proto_version != CTL_PROTO_VERSION) {
+        snprintf(err, sizeof(err), "protocol version %u not supported (tern-control speaks %u)",
+                 m->proto_version, CTL_PROTO_VERSION);
+        ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+        hello_reply(conn, -EPROTONOSUPPORT, err);
+        conn->closing = true;
+        return 0;
+    }
+    ctl_loop_del_timer(conn->ctl->loop, conn->hello_timer);
+    conn->hello_timer = -1;
+    conn->hello_done = true;
+    conn->peer = m->peer;
+    if (m->peer == CtlPeer_APP) {
+        rc = ctl_client_attach(conn->ctl, conn, m, &conn->client_id, err, sizeof(err));
+        if (rc < 0) {
+            ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+            hello_reply(conn, rc, err);
+            conn->closing = true;
+            return 0;
+        }
+    }
+    hello_reply(conn, 0, "");
+    return 0;
+}
+
+/* Requests only applications may make need a client slot. */
+static bool need_app(struct ctl_conn *conn)
+{
+    conn->handled = true;
+    if (conn->client_id != CTL_NONE)
+        return true;
+    ctl_conn_reply(conn, -EPERM, "only an application (peer APP) may open publishers "
+                   "or subscriptions", 0);
+    return false;
+}
+
+#define CTL_ACTION_BEGIN(conn, clientd)                                                  \
+    struct ctl_conn *conn = clientd;                                                     \
+    char err[CTL_ERR_MAX] = "";                                                          \
+    uint32_t id = 0;                                                                     \
+    int rc;                                                                              \
+    (void)id;                                                                            \
+    conn->handled = true
+
+static int on_topic_create(const struct CtlTopicCreate *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    rc = ctl_topic_create(conn->ctl, m->name, &id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, id);
+    return 0;
+}
+
+static int on_topic_delete(const struct CtlTopicDelete *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    rc = ctl_topic_delete(conn->ctl, m->name, &id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, id);
+    return 0;
+}
+
+static int on_topic_lookup(const struct CtlTopicLookup *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    rc = ctl_topic_lookup(conn->ctl, m->name, &id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, id);
+    return 0;
+}
+
+static int on_pub_open(const struct CtlPubOpen *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_pub_open(conn->ctl, conn->client_id, m->topic, m->exclusive, &id, err,
+                      sizeof(err));
+    ctl_conn_reply(conn, rc, err, id);
+    return 0;
+}
+
+static int on_pub_close(const struct CtlPubClose *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_pub_close(conn->ctl, conn->client_id, m->topic_id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, m->topic_id);
+    return 0;
+}
+
+static int on_sub_open(const struct CtlSubOpen *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_sub_open(conn->ctl, conn->client_id, m, conn->passed_fd, &id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, id);
+    return 0;
+}
+
+static int on_sub_close(const struct CtlSubClose *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_sub_close(conn->ctl, conn->client_id, m->sub_id, err, sizeof(err));
+    ctl_conn_reply(conn, rc, err, m->sub_id);
+    return 0;
+}
+
+/* The three read-only queries share one snapshot (ctl_stats()). */
+static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str filter)
+{
+    struct ctl *ctl = conn->ctl;
+    char err[CTL_ERR_MAX] = "", pattern[CTL_NAME_MAX];
+    struct ctl_stats st = { 0 };
+    int64_t n;
+    int rc;
+
+    conn->handled = true;
+    rc = filter.len ? ctl_name_check("pattern", filter, true, pattern, err, sizeof(err)) : 0;
+    if (!filter.len)
+        pattern[0] = '\0';
+    if (rc == 0)
+        rc = ctl_stats(ctl, type == CtlSubList_TYPE_ID ? NULL : pattern,
+                       type == CtlSubList_TYPE_ID ? pattern : NULL, &st, err, sizeof(err));
+    if (rc < 0)
+        memset(&st, 0, sizeof(st));
+    if (type == CtlTopicList_TYPE_ID) {
+        struct CtlTopicListReply r = { rc, tern_str_from_cstr(err), { 0 } };
+        r.topics.items = st.topics;
+        r.topics.count = st.n_topics;
+        n = CtlTopicListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+    } else if (type == CtlSubList_TYPE_ID) {
+        struct CtlSubListReply r = { rc, tern_str_from_cstr(err), { 0 } };
+        r.subs.items = st.subs;
+        r.subs.count = st.n_subs;
+        n = CtlSubListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+    } else {
+        struct CtlStatsReply r = { rc, tern_str_from_cstr(err), { 0 }, { 0 }, { 0 }, 0, 0 };
+        r.topics.items = st.topics;
+        r.topics.count = st.n_topics;
+        r.subs.items = st.subs;
+        r.subs.count = st.n_subs;
+        r.clients.items = st.clients;
+        r.clients.count = st.n_clients;
+        r.pool_free = st.pool_free;
+        r.pool_size = st.pool_size;
+        n = CtlStatsReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+    }
+    if (n == TERN_CODEC_ENOSPACE) {
+        ctl_conn_reply(conn, -EMSGSIZE, "reply larger than the largest control message: "
+                       "narrow it with a pattern", 0);
+        return;
+    }
+    if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
+        conn->closing = true;
+}
+
+static int on_topic_list(const struct CtlTopicList *m, void *clientd)
+{
+    reply_stats(clientd, CtlTopicList_TYPE_ID, m->pattern);
+    return 0;
+}
+
+static int on_sub_list(const struct CtlSubList *m, void *clientd)
+{
+    reply_stats(clientd, CtlSubList_TYPE_ID, m->pattern);
+    return 0;
+}
+
+static int on_stats(const struct CtlStats *m, void *clientd)
+{
+    (void)m;
+    reply_stats(clientd, CtlStats_TYPE_ID, (struct tern_str){ "", 0 });
+    return 0;
+}
+
+/* Reply types and embedded records (CtlHelloReply, CtlTopicInfo, ...) have
+ * no handler: receiving one is a protocol error. */
+static const struct ctl_handlers handlers = {
+    .on_CtlHello = on_hello,
+    .on_CtlTopicCreate = on_topic_create,
+    .on_CtlTopicDelete = on_topic_delete,
+    .on_CtlTopicLookup = on_topic_lookup,
+    .on_CtlTopicList = on_topic_list,
+    .on_CtlPubOpen = on_pub_open,
+    .on_CtlPubClose = on_pub_close,
+    .on_CtlSubOpen = on_sub_open,
+    .on_CtlSubClose = on_sub_close,
+    .on_CtlSubList = on_sub_list,
+    .on_CtlStats = on_stats,
+};
+
+void ctl_conn_message(struct ctl_conn *conn, const uint8_t *buf, size_t len, int passed_fd)
+{
+    uint16_t type = 0;
+    int64_t rc;
+
+    conn->handled = false;
+    conn->passed_fd = passed_fd;
+    rc = tern_codec_peek(buf, len, &type, NULL);
+    if (rc < 0)
+        conn_reject(conn, -EPROTO, "protocol error: %s", tern_codec_strerror(rc));
+    else if (!conn->hello_done && type != CtlHello_TYPE_ID)
+        conn_reject(conn, -EPROTO, "protocol error: expected CtlHello first, got type %u",
+                    type);
+    else if ((size_t)rc < len)  /* one message per datagram, nothing after it */
+        conn_reject(conn, -EPROTO, "protocol error: type %u: %zu bytes after the message",
+                    type, len - (size_t)rc);
+    else if ((rc = ctl_dispatch(buf, len, &handlers, conn)) < 0)
+        conn_reject(conn, -EPROTO, "protocol error: type %u: %s", type,
+                    rc == TERN_CODEC_EUNKNOWN ? "unknown message type"
+                                              : tern_codec_strerror(rc));
+    else if (!conn->handled)
+        conn_reject(conn, -EPROTO, "protocol error: type %u is not a request", type);
+    /* An fd the action did not take (or a hostile extra one) is closed. */
+    if (conn->passed_fd >= 0)
+        close(conn->passed_fd);
+    conn->passed_fd = -1;
+}
+
+void ctl_conn_close(struct ctl_conn *conn)
+{
+    struct ctl *ctl = conn->ctl;
+
+    if (conn->client_id != CTL_NONE)
+        ctl_client_gone(ctl, conn->client_id);
+    ctl_loop_del_timer(ctl->loop, conn->hello_timer);
+    ctl_loop_del_file(ctl->loop, conn->fd, ~0u);
+    close(conn->fd);
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        ctl->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    free(conn);
+}
+
+static void on_readable(struct ctl_loop *loop, int fd, void *clientd, unsigned mask)
+{
+    struct ctl_conn *conn = clientd;
+    struct ctl *ctl = conn->ctl;
+    int passed = -1;
+    ssize_t n;
+
+    (void)loop;
+    (void)mask;
+    (void)fd;
+    n = tern__sock_recv(conn->fd, ctl->rx, CTL_MSG_MAX, &passed);
+    if (n == -EAGAIN)
+        return;
+    if (n == -EMSGSIZE)
+        conn_reject(conn, -EPROTO, "protocol error: message larger than %u bytes",
+                    CTL_MSG_MAX);
+    else if (n <= 0)
+        conn->closing = true;   /* EOF: the peer closed or died */
+    else
+        ctl_conn_message(conn, ctl->rx, (size_t)n, passed);
+    if (conn->closing)
+        ctl_conn_close(conn);
+}
+
+static void on_hello_timeout(struct ctl_loop *loop, int id, void *clientd)
+{
+    struct ctl_conn *conn = clientd;
+
+    (void)loop;
+    (void)id;
+    ctl_log(CTL_WARN, "connection %d: no CtlHello within %u ms: closed", conn->fd,
+            conn->ctl->cfg.client_timeout_ms);
+    ctl_conn_close(conn);
+}
+
+static void on_accept(struct ctl_loop *loop, int fd, void *clientd, unsigned mask)
+{
+    struct ctl *ctl = clientd;
+    struct ctl_conn *conn;
+    int cfd;
+
+    (void)mask;
+    cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd < 0)
+        return;     /* EAGAIN, or the peer already gone */
+    conn = calloc(1, sizeof(*conn));
+    if (!conn)
+        goto out_close;
+    conn->ctl = ctl;
+    conn->fd = cfd;
+    conn->client_id = CTL_NONE;
+    conn->passed_fd = -1;
+    conn->hello_timer = ctl_loop_add_timer(loop, ctl->cfg.client_timeout_ms, false,
+                                           on_hello_timeout, conn);
+    if (conn->hello_timer < 0)
+        goto out_free;
+    if (ctl_loop_add_file(loop, cfd, CTL_READABLE, on_readable, conn) < 0)
+        goto out_timer;
+    conn->next = ctl->conns;
+    if (ctl->conns)
+        ctl->conns->prev = conn;
+    ctl->conns = conn;
+    ctl_log(CTL_DEBUG, "connection %d: accepted", cfd);
+    return;
+
+out_timer:
+    ctl_loop_del_timer(loop, conn->hello_timer);
+out_free:
+    free(conn);
+out_close:
+    ctl_log(CTL_WARN, "cannot accept a connection: out of resources");
+    close(cfd);
+}
+
+int ctl_listen(struct ctl *ctl)
+{
+    int fd = ctl_sock_listen(ctl->cfg.control_socket);
+    int rc;
+
+    if (fd < 0)
+        return fd;
+    rc = ctl_loop_add_file(ctl->loop, fd, CTL_READABLE, on_accept, ctl);
+    if (rc < 0) {
+        close(fd);
+        unlink(ctl->cfg.control_socket);
+        return rc;
+    }
+    ctl->listen_fd = fd;
+    return 0;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The registry's memory, and the small helpers every action uses.  Sized
+ * once from the config at start-up: the registry never grows, as the
+ * dataplane's shared memory never does.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_sock.h"
+
+enum ctl_level ctl_log_level = CTL_INFO;
+
+void ctl_log(enum ctl_level level, const char *fmt, ...)
+{
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    char line[512];
+    va_list ap;
+
+    if (level > ctl_log_level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "tern-control: %s: %s\n", names[level], line);
+}
+
+int ctl_fail(char *err, size_t errlen, int rv, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rv;
+}
+
+int ctl_str(char *dst, size_t cap, struct tern_str s)
+{
+    if (s.len >= cap) {
+        dst[0] = '\0';
+        return -ENAMETOOLONG;
+    }
+    if (s.len)
+        memcpy(dst, s.ptr, s.len);
+    dst[s.len] = '\0';
+    return 0;
+}
+
+int ctl_init(struct ctl *ctl)
+{
+    const struct tern_config *c = &ctl->cfg;
+
+    ctl->listen_fd = -1;
+    ctl->signal_fd = -1;
+    ctl->dp.fd = -1;
+    ctl->dp.retry_timer = -1;
+    /* Until the dataplane says otherwise, the config's limits. */
+    snprintf(ctl->file_prefix, sizeof(ctl->file_prefix), "%s", c->file_prefix);
+    ctl->max_topics = c->max_topics;
+    ctl->max_subs = c->max_subs;
+    ctl->max_clients = c->max_clients;
+    ctl->first_client_lcore = c->first_client_lcore;
+
+    ctl->clients = calloc(c->max_clients, sizeof(*ctl->clients));
+    ctl->topics = calloc(c->max_topics, sizeof(*ctl->topics));
+    ctl->subs = calloc(c->max_subs, sizeof(*ctl->subs));
+    ctl->pubs = calloc((size_t)c->max_clients * c->max_topics, sizeof(*ctl->pubs));
+    ctl->rx = malloc(CTL_MSG_MAX);
+    ctl->tx = malloc(CTL_MSG_MAX);
+    ctl->dp.rx = malloc(CTL_MSG_MAX);
+    ctl->dp.tx = malloc(CTL_MSG_MAX);
+    ctl->topic_infos = calloc(c->max_topics, sizeof(*ctl->topic_infos));
+    ctl->sub_infos = calloc(c->max_subs, sizeof(*ctl->sub_infos));
+    ctl->client_infos = calloc(c->max_clients, sizeof(*ctl->client_infos));
+    ctl->loop = ctl_loop_create(4096);
+    if (!ctl->clients || !ctl->topics || !ctl->subs || !ctl->pubs || !ctl->rx || !ctl->tx ||
+        !ctl->dp.rx || !ctl->dp.tx || !ctl->topic_infos || !ctl->sub_infos ||
+        !ctl->client_infos || !ctl->loop) {
+        ctl_fini(ctl);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < c->max_topics; i++)
+        ctl->topics[i].excl_client = CTL_NONE;
+    return 0;
+}
+
+void ctl_fini(struct ctl *ctl)
+{
+    /* Dataplane first: the applications live on without tern-control, so
+     * closing their connections must not reclaim them (no DpClientGone). */
+    ctl_dp_close(ctl);
+    while (ctl->conns)
+        ctl_conn_close(ctl->conns);
+    if (ctl->listen_fd >= 0) {
+        close(ctl->listen_fd);
+        unlink(ctl->cfg.control_socket);
+        ctl->listen_fd = -1;
+    }
+    if (ctl->signal_fd >= 0)
+        close(ctl->signal_fd);
+    ctl_loop_destroy(ctl->loop);
+    free(ctl->clients);
+    free(ctl->topics);
+    free(ctl->subs);
+    free(ctl->pubs);
+    free(ctl->rx);
+    free(ctl->tx);
+    free(ctl->dp.rx);
+    free(ctl->dp.tx);
+    free(ctl->topic_infos);
+    free(ctl->sub_infos);
+    free(ctl->client_infos);
+    memset(ctl, 0, sizeof(*ctl));
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Topics and publishers.  tern-control picks topic ids (slot indexes of the
+ * shared topic table) and enforces the publisher rules; the dataplane sets
+ * up the shared state.  A registry entry changes only after the dataplane
+ * said yes, so the two never disagree about what exists.
+ *
+ * Exclusive publishers: a publisher alone on its topic may ask to be
+ * exclusive and then publishes with no lock at all (the single-publisher
+ * case must not pay for the multi-publisher one).  So an exclusive open is
+ * refused while anyone else publishes, and a shared open while an exclusive
+ * publisher holds the topic.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <tern/tern_topic.h>
+
+#include "ctl.h"
+
+int ctl_name_check(const char *what, struct tern_str name, bool wildcards, char *out,
+                   char *err, size_t errlen)
+{
+    if (name.len == 0)
+        return ctl_fail(err, errlen, -EINVAL, "empty %s", what);
+    if (ctl_str(out, CTL_NAME_MAX, name) < 0)
+        return ctl_fail(err, errlen, -EINVAL, "%s longer than %d characters", what,
+                        CTL_NAME_MAX - 1);
+    if (memchr(name.ptr, '\0', name.len) || tern_topic_validate(out, wildcards) < 0)
+        return ctl_fail(err, errlen, -EINVAL,
+                        "bad %s '%.*s': dot-separated tokens of letters, digits and "
+                        "_-+:@=%%~#%s", what, (int)strnlen(out, CTL_NAME_MAX), out,
+                        wildcards ? "; '*' is one whole token, '>' only the last" : "");
+    return 0;
+}
+
+int ctl_topic_find(const struct ctl *ctl, const char *name)
+{
+    for (uint32_t i = 0; i < ctl->max_topics; i++)
+        if (ctl->topics[i].used && strcmp(ctl->topics[i].name, name) == 0)
+            return (int)i;
+    return -ENOENT;
+}
+
+/* Validate name and find its topic; -ENOENT with the reason if none. */
+static int topic_get(struct ctl *ctl, struct tern_str name, char *out, char *err,
+                     size_t errlen)
+{
+    int rc = ctl_name_check("topic name", name, false, out, err, errlen);
+
+    if (rc < 0)
+        return rc;
+    rc = ctl_topic_find(ctl, out);
+    if (rc < 0)
+        return ctl_fail(err, errlen, -ENOENT, "unknown topic '%s'", out);
+    return rc;
+}
+
+int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
+                     size_t errlen)
+{
+    char n[CTL_NAME_MAX];
+    struct DpTopicCreate m;
+    uint32_t i;
+    int rc;
+
+    rc = ctl_name_check("topic name", name, false, n, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (ctl_topic_find(ctl, n) >= 0)
+        return ctl_fail(err, errlen, -EEXIST, "topic '%s' exists", n);
+    for (i = 0; i < ctl->max_topics && ctl->topics[i].used; i++)
+        ;
+    if (i == ctl->max_topics)
+        return ctl_fail(err, errlen, -ENOSPC, "too many topics (max_topics = %u)",
+                        ctl->max_topics);
+    m = (struct DpTopicCreate){ i, tern_str_from_cstr(n) };
+    rc = ctl_dp_call(ctl, DpTopicCreate_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
+    if (rc < 0)
+        return rc;
+    ctl->topics[i] = (struct ctl_topic){ .used = true, .excl_client = CTL_NONE };
+    strcpy(ctl->topics[i].name, n);
+    *id = i;
+    ctl_log(CTL_INFO, "topic %u created: '%s'", i, n);
+    return 0;
+}
+
+int ctl_topic_delete(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
+                     size_t errlen)
+{
+    char n[CTL_NAME_MAX];
+    struct DpTopicDelete m;
+    int t, rc;
+
+    t = topic_get(ctl, name, n, err, errlen);
+    if (t < 0)
+        return t;
+    if (ctl->topics[t].n_pubs)
+        return ctl_fail(err, errlen, -EBUSY, "topic '%s' has %u open publishers", n,
+                        ctl->topics[t].n_pubs);
+    m = (struct DpTopicDelete){ (uint32_t)t };
+    rc = ctl_dp_call(ctl, DpTopicDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
+    if (rc < 0)
+        return rc;
+    ctl->topics[t].used = false;
+    *id = (uint32_t)t;
+    ctl_log(CTL_INFO, "topic %d deleted: '%s'", t, n);
+    return 0;
+}
+
+int ctl_topic_lookup(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
+                     size_t errlen)
+{
+    char n[CTL_NAME_MAX];
+    int t = topic_get(ctl, name, n, err, errlen);
+
+    if (t < 0)
+        return t;
+    *id = (uint32_t)t;
+    return 0;
+}
+
+int ctl_pub_open(struct ctl *ctl, uint32_t client_id, struct tern_str topic, bool exclusive,
+                 uint32_t *id, char *err, size_t errlen)
+{
+    char n[CTL_NAME_MAX];
+    struct ctl_topic *tp;
+    struct DpPubOpen m;
+    int t, rc;
+
+    t = topic_get(ctl, topic, n, err, errlen);
+    if (t < 0)
+        return t;
+    tp = &ctl->topics[t];
+    if (exclusive && tp->n_pubs)
+        return ctl_fail(err, errlen, -EBUSY, "topic '%s' already has %u publishers: an "
+                        "exclusive publisher must be the only one", n, tp->n_pubs);
+    if (!exclusive && tp->excl_client != CTL_NONE)
+        return ctl_fail(err, errlen, -EBUSY, "topic '%s' has an exclusive publisher "
+                        "(client %u)", n, tp->excl_client);
+    m = (struct DpPubOpen){ (uint32_t)t, client_id, exclusive };
+    rc = ctl_dp_call(ctl, DpPubOpen_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
+    if (rc < 0)
+        return rc;
+    ctl->pubs[(size_t)client_id * ctl->max_topics + (uint32_t)t]++;
+    tp->n_pubs++;
+    if (exclusive)
+        tp->excl_client = client_id;
+    *id = (uint32_t)t;
+    return 0;
+}
+
+int ctl_pub_close(struct ctl *ctl, uint32_t client_id, uint32_t topic_id, char *err,
+                  size_t errlen)
+{
+    struct DpPubClose m = { topic_id, client_id };
+    uint32_t *count;
+    int rc;
+
+    if (topic_id >= ctl->max_topics || !ctl->topics[topic_id].used ||
+        !*(count = &ctl->pubs[(size_t)client_id * ctl->max_topics + topic_id]))
+        return ctl_fail(err, errlen, -ENOENT, "no open publisher on topic id %u", topic_id);
+    rc = ctl_dp_call(ctl, DpPubClose_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
+    if (rc < 0)
+        return rc;
+    (*count)--;
+    ctl->topics[topic_id].n_pubs--;
+    if (ctl->topics[topic_id].excl_client == client_id)
+        ctl->topics[topic_id].excl_client = CTL_NONE;
+    return 0;
+}
+
+void ctl_pubs_forget(struct ctl *ctl, uint32_t client_id)
+{
+    uint32_t *row = &ctl->pubs[(size_t)client_id * ctl->max_topics];
+
+    for (uint32_t t = 0; t < ctl->max_topics; t++) {
+        ctl->topics[t].n_pubs -= row[t];
+        row[t] = 0;
+        if (ctl->topics[t].excl_client == client_id)
+            ctl->topics[t].excl_client = CTL_NONE;
+    }
+}
+
+int ctl_topics_replay(struct ctl *ctl)
+{
+    char err[CTL_ERR_MAX];
+    int rc;
+
+    for (uint32_t t = 0; t < ctl->max_topics; t++) {
+        struct DpTopicCreate m = { t, tern_str_from_cstr(ctl->topics[t].name) };
+        if (!ctl->topics[t].used)
+            continue;
+        rc = ctl_dp_call(ctl, DpTopicCreate_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err,
+                         sizeof(err));
+        if (rc < 0) {
+            ctl_log(CTL_ERROR, "cannot re-create topic '%s' in the dataplane: %s",
+                    ctl->topics[t].name, err);
+            return rc;
+        }
+    }
+    return 0;
+}

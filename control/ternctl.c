@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ternctl: the command line of tern-control.
+ *
+ *   ternctl [-c NODE.ini | -s SOCKET] [--json] topic create|delete NAME
+ *   ternctl ... topic list [PATTERN]
+ *   ternctl ... sub list [PATTERN]
+ *   ternctl ... stats
+ *
+ * Each command is one request message, handled in tern-control by the same
+ * action function the applications' requests use; ternctl only turns the
+ * status into text and an exit code: 0 done, 1 tern-control said no (or
+ * cannot be reached), 2 bad usage (nothing was sent).  With --json, stdout
+ * holds exactly one JSON value, also on error ({"status":..,"error":..}).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus/tern_sock.h"
+#include "common/tern_config.h"
+#include "ctl.h"
+#include "ternctl.h"
+
+#define NAME_MAX_LEN 63     /* topic names and patterns (TERN_NAME_MAX - 1) */
+
+static bool json;
+static uint8_t buf[CTL_MSG_MAX];
+
+static int usage(const char *why)
+{
+    if (why)
+        fprintf(stderr, "ternctl: %s\n", why);
+    fprintf(stderr,
+            "usage: ternctl [-c NODE.ini | -s SOCKET] [--json] COMMAND\n"
+            "  topic create NAME     create a topic\n"
+            "  topic delete NAME     delete a topic (no publisher may hold it)\n"
+            "  topic list [PATTERN]  topics with message counts\n"
+            "  sub list [PATTERN]    subscriptions with delivered/dropped/queued\n"
+            "  stats                 topics, subscriptions and clients\n"
+            "  -c FILE    node config naming the control socket (default: built-in)\n"
+            "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
+            "  --json     print JSON on stdout\n");
+    return 2;
+}
+
+static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "ternctl: %s\n", msg);
+    if (json) {
+        printf("{\"status\":%d,\"error\":", status);
+        ternctl_json_str(stdout, tern_str_from_cstr(msg));
+        printf("}\n");
+    }
+    return 1;
+}
+
+/* Send the request in buf (len bytes, or an encode error), receive the
+ * reply into buf.  @return its length, or -errno. */
+static ssize_t call(int fd, int64_t len)
+{
+    ssize_t n;
+    int rc;
+
+    if (len < 0)
+        return -EINVAL;
+    rc = tern__sock_send(fd, buf, (size_t)len, -1);
+    if (rc < 0)
+        return rc;
+    n = tern__sock_recv(fd, buf, sizeof(buf), NULL);
+    return n == 0 ? -ECONNRESET : n;
+}
+
+static int hello(int fd)
+{
+    struct CtlHello h = { CTL_PROTO_VERSION, CtlPeer_TOOL, (uint32_t)getpid(),
+                          TERN_STR_LIT("ternctl"), { NULL, 0 } };
+    struct CtlHelloReply r;
+    ssize_t n = call(fd, CtlHello_encode(&h, buf, sizeof(buf)));
+
+    if (n < 0)
+        return fail((int)n, "tern-control: %s", strerror((int)-n));
+    if (CtlHelloReply_decode(&r, buf, (size_t)n) < 0)
+        return fail(-EPROTO, "tern-control: malformed hello reply");
+    if (r.status < 0)
+        return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
+    return 0;
+}
+
+/* A request answered by CtlReply. */
+static int simple(int fd, int64_t len, const char *done_fmt, const char *name)
+{
+    struct CtlReply r;
+    ssize_t n = call(fd, len);
+
+    if (n < 0)
+        return fail((int)n, "tern-control: %s", strerror((int)-n));
+    if (CtlReply_decode(&r, buf, (size_t)n) < 0)
+        return fail(-EPROTO, "tern-control: malformed reply");
+    if (r.status < 0)
+        return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
+    if (json) {
+        printf("{\"status\":0,\"topic\":");
+        ternctl_json_str(stdout, tern_str_from_cstr(name));
+        printf(",\"id\":%u}\n", r.id);
+    } else {
+        printf(done_fmt, name, r.id);
+        putchar('\n');
+    }
+    return 0;
+}
+
+static int list(int fd, bool topics, const char *pattern)
+{
+    struct tern_str p = tern_str_from_cstr(pattern ? pattern : "");
+    struct CtlTopicList tl = { p };
+    struct CtlSubList sl = { p };
+    struct CtlTopicListReply tr;
+    struct CtlSubListReply sr;
+    ssize_t n;
+
+    n = call(fd, topics ? CtlTopicList_encode(&tl, buf, sizeof(buf))
+                        : CtlSubList_encode(&sl, buf, sizeof(buf)));
+    if (n < 0)
+        return fail((int)n, "tern-control: %s", strerror((int)-n));
+    if (topics ? CtlTopicListReply_decode(&tr, buf, (size_t)n) < 0
+               : CtlSubListReply_decode(&sr, buf, (size_t)n) < 0)
+        return fail(-EPROTO, "tern-control: malformed reply");
+    if ((topics ? tr.status : sr.status) < 0)
+        return topics ? fail(tr.status, "%.*s", (int)tr.error.len, tr.error.ptr)
+                      : fail(sr.status, "%.*s", (int)sr.error.len, sr.error.ptr);
+    if (json)
+        printf("{\"status\":0,\"%s\":", topics ? "topics" : "subscriptions");
+    if (topics)
+        ternctl_print_topics(stdout, &tr.topics, json);
+    else
+        ternctl_print_subs(stdout, &sr.subs, json);
+    if (json)
+        printf("}\n");
+    return 0;
+}
+
+static int stats(int fd)
+{
+    struct CtlStats m = { 0 };
+    struct CtlStatsReply r;
+    ssize_t n = call(fd, CtlStats_encode(&m, buf, sizeof(buf)));
+
+    if (n < 0)
+        return fail((int)n, "tern-control: %s", strerror((int)-n));
+    if (CtlStatsReply_decode(&r, buf, (size_t)n) < 0)
+        return fail(-EPROTO, "tern-control: malformed reply");
+    if (r.status < 0)
+        return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
+    ternctl_print_stats(stdout, &r, json);
+    return 0;
+}
+
+enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS };
+
+/* Parse the words after the options.  @return the command, or -1 after
+ * printing why (usage). */
+static int parse_cmd(int argc, char **argv, const char **arg)
+{
+    const char *a = argc > 0 ? argv[0] : NULL, *b = argc > 1 ? argv[1] : NULL;
+    int cmd = -1, need = 0, opt_arg = 0;
+
+    *arg = NULL;
+    if (!a) {
+        usage("no command");
+        return -1;
+    }
+    if (!strcmp(a, "topic") && b && !strcmp(b, "create"))
+        cmd = CMD_TOPIC_CREATE, need = 1;
+    else if (!strcmp(a, "topic") && b && !strcmp(b, "delete"))
+        cmd = CMD_TOPIC_DELETE, need = 1;
+    else if (!strcmp(a, "topic") && b && !strcmp(b, "list"))
+        cmd = CMD_TOPIC_LIST, opt_arg = 1;
+    else if (!strcmp(a, "sub") && b && !strcmp(b, "list"))
+        cmd = CMD_SUB_LIST, opt_arg = 1;
+    else if (!strcmp(a, "stats"))
+        cmd = CMD_STATS;
+    if (cmd < 0) {
+        char why[160];
+        snprintf(why, sizeof(why), "unknown command '%.40s%s%.40s'", a, b ? " " : "",
+                 b ? b : "");
+        usage(why);
+        return -1;
+    }
+    int words = cmd == CMD_STATS ? 1 : 2;
+    if (argc - words < need) {
+        usage("missing NAME");
+        return -1;
+    }
+    if (argc - words > need + opt_arg) {
+        usage("too many arguments");
+        return -1;
+    }
+    *arg = argc > words ? argv[words] : NULL;
+    if (*arg && strlen(*arg) > NAME_MAX_LEN) {
+        char why[96];
+        snprintf(why, sizeof(why), "name longer than %d characters", NAME_MAX_LEN);
+        usage(why);
+        return -1;
+    }
+    return cmd;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static struct tern_config cfg;
+    static char err[4096];
+    const char *cfg_path = NULL, *sock = NULL, *arg;
+    int opt, cmd, fd, rc;
+
+    /* GNU getopt permutes: options may come anywhere ("topic list --json"). */
+    while ((opt = getopt_long(argc, argv, "c:s:jh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cfg_path = optarg;
+            break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            usage(NULL);
+            return 0;
+        default:
+            return usage(NULL);
+        }
+    }
+    cmd = parse_cmd(argc - optind, argv + optind, &arg);
+    if (cmd < 0)
+        return 2;
+
+    if (!sock && !cfg_path)
+        sock = getenv("TERN_SOCKET");
+    if (!sock) {
+        if (tern_config_load(&cfg, cfg_path, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s", err);
+            return fail(-EINVAL, "bad config %s", cfg_path ? cfg_path : "(built-in)");
+        }
+        sock = cfg.control_socket;
+    }
+    fd = tern__sock_connect(sock);
+    if (fd < 0)
+        return fail(fd, "cannot connect to tern-control at %s: %s", sock, strerror(-fd));
+    ctl_sock_timeout(fd, 5000);
+    rc = hello(fd);
+    if (rc == 0) {
+        struct CtlTopicCreate tc = { tern_str_from_cstr(arg ? arg : "") };
+        struct CtlTopicDelete td = { tern_str_from_cstr(arg ? arg : "") };
+        switch (cmd) {
+        case CMD_TOPIC_CREATE:
+            rc = simple(fd, CtlTopicCreate_encode(&tc, buf, sizeof(buf)),
+                        "created topic '%s' (id %u)", arg);
+            break;
+        case CMD_TOPIC_DELETE:
+            rc = simple(fd, CtlTopicDelete_encode(&td, buf, sizeof(buf)),
+                        "deleted topic '%s' (it had id %u)", arg);
+            break;
+        case CMD_TOPIC_LIST:
+            rc = list(fd, true, arg);
+            break;
+        case CMD_SUB_LIST:
+            rc = list(fd, false, arg);
+            break;
+        default:
+            rc = stats(fd);
+            break;
+        }
+    }
+    close(fd);
+    return rc;
+}
