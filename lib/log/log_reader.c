@@ -28,6 +28,7 @@ struct tern_log_reader {
 	int fd;                       /* current segment, -1 before the first */
 	char base[TERN__NAME_MAX];
 	char seg_name[TERN__NAME_MAX];
+	uint64_t seg_first_lsn;
 	enum tern_log_start mode;
 	uint64_t value;
 	bool started;                 /* the start condition was met */
@@ -55,6 +56,7 @@ tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 		close(r->fd);
 	r->fd = fd;
 	snprintf(r->seg_name, sizeof(r->seg_name), "%s", name);
+	r->seg_first_lsn = h.first_lsn;
 	tern__cursor_reset(&r->cur, fd, TERN__SEG_HDR);
 	return 0;
 }
@@ -72,10 +74,50 @@ tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 			sizeof(r->scratch));
 	if (rc <= 0)
 		return rc == 0 ? -EAGAIN : rc;
+	/* The named file may have been created while the directory was
+	 * listed (a listing can miss entries added meanwhile): a later
+	 * segment proves it was created, so if it is missing now it was
+	 * deleted. */
+	if (name && (rc = tern__reader_enter(r, name, lsn)) != -ENOENT)
+		return rc;
 	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
 	if (rc == 0 && lsn && seg.first_lsn > lsn)
 		r->gap = true;
 	return rc;
+}
+
+static void
+tern__reader_damage(struct tern_log_reader *r, uint64_t at, uint64_t skipped)
+{
+	snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", r->seg_name);
+	r->dmg.offset = at;
+	r->dmg.skipped = skipped;
+}
+
+/* Bytes at @p at (up to @p r->cur.off, the end of file) are no record: the
+ * writer's unfinished tail, unless a newer segment exists, which the writer
+ * creates only after sealing this one: then they are damage and the reader
+ * moves on.  @return 1 to read on, -EBADMSG (moved to the next segment),
+ * -EAGAIN, or negative errno. */
+static int
+tern__reader_bad_end(struct tern_log_reader *r, uint64_t at)
+{
+	struct tern__seg seg;
+	uint64_t end = r->cur.off;
+	int rc = tern__seg_find(r->dirfd, r->base, r->seg_first_lsn + 1, &seg,
+			r->scratch, sizeof(r->scratch));
+
+	tern__cursor_reset(&r->cur, r->fd, at);
+	if (rc <= 0)
+		return rc == 0 ? -EAGAIN : rc;
+	/* this segment is final now: look once more in case the tail was
+	 * completed between our read and the check */
+	const void *rec;
+	if (tern__cursor_peek(&r->cur, &rec) == 1)
+		return 1;        /* valid after all: go on reading */
+	tern__reader_damage(r, at, end - at);
+	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+	return rc < 0 ? rc : -EBADMSG;
 }
 
 static bool
@@ -151,9 +193,13 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		rc = tern__cursor_resync(&r->cur, r->next_lsn ? r->next_lsn : 1);
 		if (rc < 0)
 			return rc;
+		if (rc == 0 && r->cur.off == at)
+			return -EAGAIN;         /* clean end of file */
 		if (rc == 0) {
-			tern__cursor_reset(&r->cur, r->fd, at);
-			return -EAGAIN;
+			rc = tern__reader_bad_end(r, at);
+			if (rc == 1)
+				continue;
+			return rc;
 		}
 		/* Something valid follows.  A concurrent append may have
 		 * completed the record at @p at since we looked: look again. */
@@ -163,9 +209,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		if (rc == 1 && ((const struct tern__rec_hdr *)rec)->lsn >= r->next_lsn)
 			continue;
 		tern__cursor_reset(&r->cur, r->fd, found);
-		snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", r->seg_name);
-		r->dmg.offset = at;
-		r->dmg.skipped = found - at;
+		tern__reader_damage(r, at, found - at);
 		return -EBADMSG;
 	}
 }

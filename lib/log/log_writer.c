@@ -151,17 +151,20 @@ tern__writer_rotate(struct tern_log_writer *w, int64_t now)
 		w->segs = v;
 		w->segcap = cap;
 	}
-	/* the next segment exists before the seal names it, so a seal never
-	 * points at a missing file after a crash */
-	rc = tern__segment_create(w, w->next_lsn, now, &seg, &fd, &idx_fd);
+	/* Seal first, then create: once the next segment exists, the old one
+	 * is complete, which lets a reader tell a damaged end of segment from
+	 * one still being written.  A crash in between leaves a seal naming a
+	 * missing file, which recovery removes. */
+	rc = tern__seg_name(seg.name, sizeof(seg.name), w->base, now,
+			w->next_lsn, ".tlog");
 	if (rc < 0)
 		return rc;
 	size_t n = tern__rec_encode_seal(seal, w->next_lsn, seg.name);
 	rc = tern__write_all(w->fd, seal, n);
+	if (rc == 0)
+		rc = tern__segment_create(w, w->next_lsn, now, &seg, &fd, &idx_fd);
 	if (rc < 0) {
 		w->err = rc;
-		close(fd);
-		close(idx_fd);
 		return rc;
 	}
 	w->segs[w->nseg - 1].size = w->seg_size + n;
