@@ -370,3 +370,20 @@ int64_t tern_now_ns(struct tern_client *c)
 {
 	return tern__clock_ns(&c->shm->clock, rte_rdtsc());
 }
+
+void tern_pool_info(struct tern_client *c, uint64_t *free_bufs, uint64_t *size)
+{
+	uint64_t f = 0, n = 0;
+
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		struct rte_mempool *mp = c->shm->pools[i];
+		if (mp) {
+			f += rte_mempool_avail_count(mp);
+			n += mp->size;
+		}
+	}
+	if (free_bufs)
+		*free_bufs = f;
+	if (size)
+		*size = n;
+}

@@ -193,6 +193,12 @@ TERN_API int tern_sub_fd(struct tern_sub *s);
  */
 TERN_API int tern_sub_arm(struct tern_sub *s);
 
+/**
+ * Buffers of the message pool(s): free now (in the pools and every lcore
+ * cache) and in all.  Reads shared memory; for tools and tests.
+ */
+TERN_API void tern_pool_info(struct tern_client *c, uint64_t *free_bufs, uint64_t *size);
+
 /** Now, as UTC nanoseconds, from the TSC: no syscall. */
 TERN_API int64_t tern_now_ns(struct tern_client *c);
 

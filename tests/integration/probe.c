@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tern-probe: a small client for integration tests and the demo, using only
+ * the public API of libtern (linked as an application would link it).
+ *
+ *   tern-probe [-s SOCK] create TOPIC...
+ *   tern-probe [-s SOCK] pub TOPIC N [--size B] [--excl] [--rate MSG_PER_S] [--retry]
+ *   tern-probe [-s SOCK] sub PATTERN N [--policy drop|bp] [--depth D] [--timeout S]
+ *                        [--fd] [--hold] [--slow NS] [--ready FILE] [--print K]
+ *   tern-probe [-s SOCK] pool
+ *
+ * Results are one JSON object on stdout; errors go to stderr, exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tern/tern.h>
+
+static struct opts {
+	const char *socket, *ready;
+	uint32_t size, depth, print;
+	uint64_t rate, slow_ns;
+	double timeout;
+	bool excl, retry, fd, hold;
+	enum tern_policy policy;
+} o = { .size = 64, .timeout = 10 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int die(const char *what, int rv)
+{
+	fprintf(stderr, "tern-probe: %s: %s\n%s\n", what, tern_strerror(rv), tern_errmsg());
+	return 1;
+}
+
+static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
+{
+	struct tern_pub *p;
+	uint64_t bp = 0, last = 0;
+	double t0 = now_s();
+	int rv = tern_pub_open(c, topic, o.excl ? TERN_PUB_EXCLUSIVE : 0, &p);
+
+	if (rv < 0)
+		return die("publisher open", rv);
+	for (uint64_t i = 0; i < n; ) {
+		struct tern_msg *m = tern_msg_alloc(p, o.size);
+		int64_t seq;
+
+		if (m == NULL) {        /* pool empty: subscribers hold everything */
+			usleep(100);
+			continue;
+		}
+		memset(tern_msg_data(m), (int)i, o.size);
+		memcpy(tern_msg_data(m), &i, sizeof(i) < o.size ? sizeof(i) : o.size);
+		m->event_ns = tern_now_ns(c);
+		seq = tern_publish(p, m);
+		if (seq == TERN_EBACKPRESSURE) {
+			bp++;
+			tern_msg_free(p, m);
+			if (!o.retry)
+				i++;
+			continue;
+		}
+		last = (uint64_t)seq;
+		i++;
+		if (o.rate) {
+			double due = t0 + (double)i / (double)o.rate;
+			while (now_s() < due)
+				;
+		}
+	}
+	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
+	       (unsigned long long)n, (unsigned long long)bp, (unsigned long long)last, now_s() - t0);
+	tern_pub_close(p);
+	return 0;
+}
+
+#define MAX_TOPICS 1024
+
+static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
+{
+	struct tern_sub_opts so = { .policy = o.policy, .depth = o.depth, .want_fd = o.fd };
+	static uint64_t last[MAX_TOPICS];
+	const struct tern_msg *v[32];
+	uint64_t got = 0, gaps = 0, disorder = 0, first = 0, lastseq = 0, printed = 0, wakes = 0;
+	int64_t lat_sum = 0;
+	struct tern_sub *s;
+	double deadline;
+	int rv = tern_sub_open(c, pattern, &so, &s);
+
+	if (rv < 0)
+		return die("subscription open", rv);
+	if (o.ready) {
+		FILE *f = fopen(o.ready, "w");
+		if (f)
+			fclose(f);
+	}
+	deadline = now_s() + o.timeout;
+	while (got < n && now_s() < deadline) {
+		unsigned k = tern_poll(s, v, 32);
+		if (k == 0) {
+			if (o.fd && tern_sub_arm(s) == 0) {
+				struct pollfd pfd = { .fd = tern_sub_fd(s), .events = POLLIN };
+				uint64_t x;
+				if (poll(&pfd, 1, 100) > 0 && read(pfd.fd, &x, sizeof(x)) == sizeof(x))
+					wakes++;
+			}
+			continue;
+		}
+		for (unsigned i = 0; i < k; i++) {
+			const struct tern_msg *m = v[i];
+			uint64_t *l = &last[m->topic_id % MAX_TOPICS];
+			if (*l && m->seq != *l + 1) {
+				if (m->seq > *l)
+					gaps += m->seq - *l - 1;
+				else
+					disorder++;
+			}
+			*l = m->seq;
+			if (!first)
+				first = m->seq;
+			lastseq = m->seq;
+			lat_sum += m->recv_ns - m->event_ns;
+			if (printed < o.print) {
+				printed++;
+				printf("  %s seq=%llu size=%u event->recv=%lld ns\n",
+				       tern_topic_name(c, m->topic_id), (unsigned long long)m->seq, m->size,
+				       (long long)(m->recv_ns - m->event_ns));
+			}
+			if (o.slow_ns) {
+				double until = now_s() + (double)o.slow_ns / 1e9;
+				while (now_s() < until)
+					;
+			}
+		}
+		got += k;
+		if (!o.hold)
+			tern_release(s, v, k);
+	}
+	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
+	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld}\n",
+	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
+	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
+	       got ? (long long)(lat_sum / (int64_t)got) : 0LL);
+	fflush(stdout);
+	if (o.hold)
+		pause();        /* keep holding until killed */
+	tern_sub_close(s);
+	return got == n ? 0 : 3;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "size", 1, NULL, 'z' }, { "excl", 0, NULL, 'x' }, { "rate", 1, NULL, 'r' },
+		{ "retry", 0, NULL, 'R' }, { "policy", 1, NULL, 'p' }, { "depth", 1, NULL, 'd' },
+		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
+		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
+		{ 0 }
+	};
+	struct tern_connect_opts co = { .name = "tern-probe" };
+	struct tern_client *c;
+	int ch, rv = 0;
+
+	while ((ch = getopt_long(argc, argv, "+s:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.socket = optarg; break;
+		case 'z': o.size = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'x': o.excl = true; break;
+		case 'r': o.rate = strtoull(optarg, NULL, 0); break;
+		case 'R': o.retry = true; break;
+		case 'p':
+			if (strcmp(optarg, "drop") && strcmp(optarg, "bp"))
+				goto usage;
+			o.policy = strcmp(optarg, "bp") == 0 ? TERN_POLICY_BACKPRESSURE : TERN_POLICY_DROP;
+			break;
+		case 'd': o.depth = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 't': o.timeout = atof(optarg); break;
+		case 'f': o.fd = true; break;
+		case 'H': o.hold = true; break;
+		case 'w': o.slow_ns = strtoull(optarg, NULL, 0); break;
+		case 'y': o.ready = optarg; break;
+		case 'P': o.print = (uint32_t)strtoul(optarg, NULL, 0); break;
+		default: goto usage;
+		}
+	}
+	if (optind >= argc)
+		goto usage;
+	co.socket = o.socket;
+	rv = tern_connect(&co, &c);
+	if (rv < 0)
+		return die("connect", rv);
+	const char *cmd = argv[optind];
+	if (strcmp(cmd, "create") == 0) {
+		for (int i = optind + 1; i < argc && rv == 0; i++)
+			if ((rv = tern_topic_create(c, argv[i])) < 0 && rv != -EEXIST)
+				rv = die("topic create", rv);
+			else
+				rv = 0;
+	} else if (strcmp(cmd, "pub") == 0 && argc - optind == 3) {
+		rv = cmd_pub(c, argv[optind + 1], strtoull(argv[optind + 2], NULL, 0));
+	} else if (strcmp(cmd, "sub") == 0 && argc - optind == 3) {
+		rv = cmd_sub(c, argv[optind + 1], strtoull(argv[optind + 2], NULL, 0));
+	} else if (strcmp(cmd, "pool") == 0) {
+		uint64_t f, n;
+		tern_pool_info(c, &f, &n);
+		printf("{\"free\":%llu,\"size\":%llu}\n", (unsigned long long)f, (unsigned long long)n);
+	} else {
+		tern_close(c);
+		goto usage;
+	}
+	tern_close(c);
+	return rv;
+usage:
+	fprintf(stderr, "usage: tern-probe [-s SOCK] create TOPIC... | pub TOPIC N [opts] |"
+			" sub PATTERN N [opts] | pool\n");
+	return 2;
+}
