@@ -5,8 +5,10 @@
  *
  *   tern-probe [-s SOCK] create TOPIC...
  *   tern-probe [-s SOCK] pub TOPIC N [--size B] [--excl] [--rate MSG_PER_S] [--retry]
+ *                        [--freeze PID]   (SIGSTOP PID while publishing: one-hop proof)
  *   tern-probe [-s SOCK] sub PATTERN N [--policy drop|bp] [--depth D] [--timeout S]
  *                        [--fd] [--hold] [--slow NS] [--ready FILE] [--print K]
+ *                        [--until-seq S] [--linger SEC]
  *   tern-probe [-s SOCK] pool
  *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,9 @@
 static struct opts {
 	const char *socket, *ready;
 	uint32_t size, depth, print;
-	uint64_t rate, slow_ns;
+	uint64_t rate, slow_ns, until_seq;
+	int freeze;
+	double linger;
 	double timeout;
 	bool excl, retry, fd, hold;
 	enum tern_policy policy;
@@ -54,6 +59,8 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 
 	if (rv < 0)
 		return die("publisher open", rv);
+	if (o.freeze > 0 && kill(o.freeze, SIGSTOP) < 0)
+		return die("freeze", -errno);
 	for (uint64_t i = 0; i < n; ) {
 		struct tern_msg *m = tern_msg_alloc(p, o.size);
 		int64_t seq;
@@ -81,6 +88,8 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 				;
 		}
 	}
+	if (o.freeze > 0)
+		kill(o.freeze, SIGCONT);
 	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
 	       (unsigned long long)n, (unsigned long long)bp, (unsigned long long)last, now_s() - t0);
 	tern_pub_close(p);
@@ -108,7 +117,7 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 			fclose(f);
 	}
 	deadline = now_s() + o.timeout;
-	while (got < n && now_s() < deadline) {
+	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
 		if (k == 0) {
 			if (o.fd && tern_sub_arm(s) == 0) {
@@ -157,8 +166,10 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
+	if (o.linger > 0)
+		usleep((useconds_t)(o.linger * 1e6));   /* let a script read the stats */
 	tern_sub_close(s);
-	return got == n ? 0 : 3;
+	return got == n || (o.until_seq && lastseq >= o.until_seq) ? 0 : 3;
 }
 
 int main(int argc, char **argv)
@@ -168,6 +179,7 @@ int main(int argc, char **argv)
 		{ "retry", 0, NULL, 'R' }, { "policy", 1, NULL, 'p' }, { "depth", 1, NULL, 'd' },
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
+		{ "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -192,6 +204,9 @@ int main(int argc, char **argv)
 		case 'H': o.hold = true; break;
 		case 'w': o.slow_ns = strtoull(optarg, NULL, 0); break;
 		case 'y': o.ready = optarg; break;
+		case 'F': o.freeze = atoi(optarg); break;
+		case 'U': o.until_seq = strtoull(optarg, NULL, 0); break;
+		case 'L': o.linger = atof(optarg); break;
 		case 'P': o.print = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: goto usage;
 		}

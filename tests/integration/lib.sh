@@ -1,0 +1,54 @@
+# Sourced by every integration test: a node of its own (file prefix, run
+# dir, sockets), started with scripts/stack.sh and always torn down, even on
+# failure: processes by PID, hugepage files, DPDK runtime dir, sockets.
+set -euo pipefail
+: "${BUILD:?BUILD must name the build directory}"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PROBE=$BUILD/tests/integration/tern-probe
+TERNCTL=$BUILD/control/ternctl
+if [ -n "${TERN_NO_HUGEPAGES:-}" ] || [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 64 ]; then
+    echo "SKIP: no hugepages (secondary processes need them)"
+    exit 77
+fi
+
+T=$(mktemp -d /tmp/tern-it.XXXXXX)
+NODE=it$(basename "$T" | tr -dc 'a-zA-Z0-9' | tail -c 6)
+CHILDREN=()
+cat > "$T/node.ini" <<INI
+[node]
+name = $NODE
+run_dir = $T/run
+[eal]
+file_prefix = tern_$NODE
+lcores = 0@0
+[memory]
+mbufs = 8191
+[clients]
+client_timeout_ms = 500
+INI
+export TERN_SOCKET=$T/run/control.sock
+
+cleanup() {
+    local rc=$?
+    for p in "${CHILDREN[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T" >/dev/null 2>&1 || true
+    if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+        echo "--- dataplane log"; tail -20 "$T/dataplane.log" 2>/dev/null || true
+        echo "--- control log"; tail -20 "$T/control.log" 2>/dev/null || true
+    fi
+    rm -rf "$T"
+    exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(eval("d"+sys.argv[1]))' "$1"; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; pass "$3 = $2"; }
+bg() { "$@" & CHILDREN+=($!); }
+wait_file() { for _ in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "timeout waiting for $1"; }
+pool_free() { "$PROBE" pool | jget '["free"]'; }
+
+start_stack() {
+    BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/node.ini" -d "$T" >/dev/null || fail "stack start"
+}
