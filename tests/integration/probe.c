@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	struct tern_client *c;
 	int ch, rv = 0;
 
-	while ((ch = getopt_long(argc, argv, "+s:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': o.socket = optarg; break;
 		case 'z': o.size = (uint32_t)strtoul(optarg, NULL, 0); break;
