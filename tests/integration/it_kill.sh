@@ -19,7 +19,7 @@ kill -KILL "$victim"
 t0=$(date +%s.%N)
 gone=""
 for _ in $(seq 1 20); do
-    n=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["subs"]))')
+    n=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["subscriptions"]))')
     [ "$n" = 1 ] && { gone=$(python3 -c "import time; print(round(time.time()-$t0, 3))"); break; }
     sleep 0.05
 done

@@ -20,7 +20,7 @@ sleep 0.3
 for _ in $(seq 1 200); do [ -s "$T/s1" ] && break; sleep 0.05; done
 gaps=$(jget '["gaps"]' < "$T/s1")
 [ "$gaps" -gt 0 ] || fail "drop: the slow subscriber lost nothing (gaps=0): test did not exercise drops"
-dropped=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["dropped"] for s in d["subs"] if s["pattern"]=="it.drop"))')
+dropped=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["dropped"] for s in d["subscriptions"] if s["pattern"]=="it.drop"))')
 expect_eq "$dropped" "$gaps" "drop: ternctl dropped == subscriber's sequence gap"
 expect_eq "$(( $(jget '["received"]' < "$T/s1") + gaps ))" $((N + 1)) "drop: received + gap = published"
 
