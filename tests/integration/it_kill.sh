@@ -17,14 +17,12 @@ wait_file "$T/ra"; wait_file "$T/rb"
 sleep 0.5
 kill -KILL "$victim"
 t0=$(date +%s.%N)
-gone=""
-for _ in $(seq 1 20); do
-    n=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["subscriptions"]))')
-    [ "$n" = 1 ] && { gone=$(python3 -c "import time; print(round(time.time()-$t0, 3))"); break; }
-    sleep 0.05
-done
-[ -n "$gone" ] || fail "the killed subscriber's subscription is still listed after 1 s"
-pass "killed subscriber's subscription gone after ${gone}s"
+# Both CPUs are busy with spinning clients, so tools answer slowly here:
+# one query, issued 0.8 s after the kill, must already find it gone.
+sleep 0.8
+n=$("$TERNCTL" sub list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["subscriptions"]))')
+gone=$(python3 -c "import time; print(round(time.time()-$t0, 3))")
+expect_eq "$n" 1 "subscriptions left after killing one of two (query answered ${gone}s after the kill)"
 
 # A publisher killed mid-stream: the topic is not wedged.
 "$PROBE" create it.kill2 || fail "create 2"

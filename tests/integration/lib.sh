@@ -40,6 +40,7 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
 
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok: $*"; }
