@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 #include "dp.tmsg.h"
 #include "bus/tern_sock.h"
 #include "dp.h"
@@ -146,7 +148,13 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpClientGone_TYPE_ID: {
 		DECODE(DpClientGone, m);
+		uint64_t t0 = rte_rdtsc(), before = dp_pool_free(dp);
 		rv = dp_client_gone(dp, m.client_id, err, sizeof(err));
+		if (rv == 0)
+			fprintf(stderr, "tern-dataplane: client %u reclaimed in %.1f us; "
+				"pool free %llu -> %llu\n", m.client_id,
+				(double)(rte_rdtsc() - t0) * 1e6 / (double)rte_get_tsc_hz(),
+				(unsigned long long)before, (unsigned long long)dp_pool_free(dp));
 		break;
 	}
 	case DpTopicCreate_TYPE_ID: {
