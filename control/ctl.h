@@ -104,7 +104,7 @@ struct ctl {
 };
 
 /* ctl_main.c: logging to stderr, "tern-control: <level>: ..." */
-enum ctl_level { CTL_ERROR, CTL_WARN, CTL_INFO, CTL_DEBUG };
+enum ctl_level { CTL_SILENT = -1, CTL_ERROR, CTL_WARN, CTL_INFO, CTL_DEBUG };
 extern enum ctl_level ctl_log_level;
 void ctl_log(enum ctl_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -186,7 +186,10 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
 void ctl_stats_dump(struct ctl *ctl);   /* SIGUSR1 */
 
 /* ctl_conn.c */
-int ctl_listen(struct ctl *ctl);        /* bind the control socket, start accepting */
+/* Bind the control socket (-EADDRINUSE if another daemon answers there);
+ * connections queue in the backlog until ctl_accept_start(). */
+int ctl_listen(struct ctl *ctl);
+int ctl_accept_start(struct ctl *ctl);
 /* Handle one message from conn (len bytes at buf, passed_fd or -1). */
 void ctl_conn_message(struct ctl_conn *conn, const uint8_t *buf, size_t len, int passed_fd);
 void ctl_conn_close(struct ctl_conn *conn);

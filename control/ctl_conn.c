@@ -408,16 +408,14 @@ out_close:
 int ctl_listen(struct ctl *ctl)
 {
     int fd = ctl_sock_listen(ctl->cfg.control_socket);
-    int rc;
 
     if (fd < 0)
         return fd;
-    rc = ctl_loop_add_file(ctl->loop, fd, CTL_READABLE, on_accept, ctl);
-    if (rc < 0) {
-        close(fd);
-        unlink(ctl->cfg.control_socket);
-        return rc;
-    }
     ctl->listen_fd = fd;
     return 0;
+}
+
+int ctl_accept_start(struct ctl *ctl)
+{
+    return ctl_loop_add_file(ctl->loop, ctl->listen_fd, CTL_READABLE, on_accept, ctl);
 }

@@ -2,8 +2,11 @@
 /*
  * tern-control [-c node.ini] [-v]: the control daemon.
  *
- * Start-up order matters to scripts: the control socket appears only once
- * the dataplane link is up, so "the socket exists" means "ready".  Signals
+ * Start-up order: bind the control socket first, so that a second daemon
+ * started by mistake fails before it touches the dataplane (whose single
+ * control connection it would otherwise take over, reclaiming every client
+ * of the first); then connect to the dataplane; only then accept.  A client
+ * connecting in between waits in the backlog.  Signals
  * arrive through a signalfd in the reactor, so a handler never runs in the
  * middle of an action: SIGTERM/SIGINT stop the loop (sockets closed, the
  * control socket unlinked), SIGUSR1 dumps stats to stderr.
@@ -125,14 +128,16 @@ int main(int argc, char **argv)
         ctl_log(CTL_ERROR, "cannot watch signals: %s", strerror(-rc));
         goto out_fini;
     }
-    rc = ctl_dp_start(&ctl);
-    if (rc < 0)
-        goto out_fini;
     rc = ctl_listen(&ctl);
     if (rc == -EADDRINUSE)
         ctl_log(CTL_ERROR, "another tern-control is listening on %s", ctl.cfg.control_socket);
     else if (rc < 0)
         ctl_log(CTL_ERROR, "cannot listen on %s: %s", ctl.cfg.control_socket, strerror(-rc));
+    if (rc < 0)
+        goto out_fini;
+    rc = ctl_dp_start(&ctl);
+    if (rc == 0)
+        rc = ctl_accept_start(&ctl);
     if (rc < 0)
         goto out_fini;
     ctl_log(CTL_INFO, "ready: node '%s' (%s), control socket %s", ctl.cfg.node_name,

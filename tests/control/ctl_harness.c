@@ -304,17 +304,33 @@ int harness_start(struct harness *h, const char *tern_control, const char *extra
     if (fdp.listen_fd < 0 || pthread_create(&fdp.thread, NULL, fake_dp_main, NULL) != 0)
         return -1;
 
-    h->ctl_pid = fork();
-    if (h->ctl_pid == 0) {
-        execl(tern_control, tern_control, "-c", h->ini, (char *)NULL);
+    snprintf(h->bin, sizeof(h->bin), "%s", tern_control);
+    h->ctl_pid = harness_spawn(h);
+    return h->ctl_pid > 0 && harness_ready(h) ? 0 : -1;
+}
+
+pid_t harness_spawn(const struct harness *h)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        execl(h->bin, h->bin, "-c", h->ini, (char *)NULL);
         _exit(127);
     }
+    return pid;
+}
+
+bool harness_ready(const struct harness *h)
+{
     for (int i = 0; i < 500; i++) {
-        if (access(h->ctl_sock, F_OK) == 0)
-            return 0;
+        int fd = tern__sock_connect(h->ctl_sock);
+        if (fd >= 0) {
+            close(fd);
+            return true;
+        }
         usleep(10000);
     }
-    return -1;
+    return false;
 }
 
 int harness_stop(struct harness *h)

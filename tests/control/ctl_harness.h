@@ -20,8 +20,14 @@ struct harness {
     char ini[128];
     char ctl_sock[128];
     char dp_sock[128];
+    char bin[256];
     pid_t ctl_pid;
 };
+
+/* Start another tern-control on the same config; its pid. */
+pid_t harness_spawn(const struct harness *h);
+/* Wait (up to 5 s) until something accepts on the control socket. */
+bool harness_ready(const struct harness *h);
 
 /* Write the config (extra_ini appended to it), start the fake dataplane,
  * start tern_control_path and wait for its socket.  0 or -1. */

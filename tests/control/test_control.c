@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -526,6 +527,46 @@ static void dataplane_restart_drops_apps_and_replays_topics(void **state)
     close(t);
 }
 
+static void second_daemon_refuses_and_leaves_the_first_alone(void **state)
+{
+    struct CtlReply r;
+    int status = 0;
+    pid_t pid;
+    (void)state;
+
+    fake_dp_clear();
+    pid = harness_spawn(&H);
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    /* it never reached the dataplane, so it took nothing over */
+    assert_false(fake_dp_wait("DpHello", 200));
+    int fd = tool();
+    assert_int_equal(call(fd, REQ(CtlTopicLookup, TERN_STR_LIT("x")), &r), -ENOENT);
+    close(fd);
+}
+
+static void restart_after_kill_9_replaces_the_stale_socket(void **state)
+{
+    struct CtlReply r;
+    int status;
+    (void)state;
+
+    assert_int_equal(kill(H.ctl_pid, SIGKILL), 0);
+    assert_int_equal(waitpid(H.ctl_pid, &status, 0), H.ctl_pid);
+    assert_int_equal(access(H.ctl_sock, F_OK), 0);      /* left behind */
+    fake_dp_clear();
+    H.ctl_pid = harness_spawn(&H);
+    assert_true(harness_ready(&H));
+    assert_true(fake_dp_wait("DpHello 1", 2000));
+    assert_true(fake_dp_wait("DpStats", 2000));         /* reclaims what is left */
+    int fd = tool();
+    assert_int_equal(call(fd, REQ(CtlTopicCreate, TERN_STR_LIT("after.restart")), &r), 0);
+    assert_int_equal(call(fd, REQ(CtlTopicDelete, TERN_STR_LIT("after.restart")), &r), 0);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +585,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(stats_merge_names_with_dataplane_counters),
         cmocka_unit_test(sigusr1_dumps_stats_and_the_daemon_carries_on),
         cmocka_unit_test(dataplane_restart_drops_apps_and_replays_topics),
+        cmocka_unit_test(second_daemon_refuses_and_leaves_the_first_alone),
+        cmocka_unit_test(restart_after_kill_9_replaces_the_stale_socket),
     };
     if (argc < 2) {
         fprintf(stderr, "usage: test_control TERN_CONTROL\n");
