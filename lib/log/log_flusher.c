@@ -99,6 +99,7 @@ tern__flusher_main(void *arg)
 			err = -errno;
 		if (fd >= 0 && fdatasync(fd) < 0 && err == 0)
 			err = -errno;
+		atomic_fetch_add_explicit(&s->syncs, 1, memory_order_relaxed);
 
 		pthread_mutex_lock(&f->mu);
 		s->busy = false;

@@ -35,6 +35,7 @@ struct tern__fslot {
 	bool busy;                   /* the thread is syncing this slot */
 	int err;                     /* sticky sync error */
 	int64_t last_sync_ns;        /* CLOCK_MONOTONIC */
+	_Atomic uint64_t syncs;      /* fdatasync calls, for stats */
 	struct tern__fslot *next;
 };
 

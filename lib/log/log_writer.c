@@ -115,6 +115,7 @@ tern__writer_drain(struct tern_log_writer *w)
 		return rc;
 	}
 	w->blen = 0;
+	w->st.writes++;
 	w->written = w->next_lsn - 1;
 	/* the index is a hint: its write error only costs a rebuild later */
 	if (w->nipend) {
@@ -180,6 +181,7 @@ tern__writer_rotate(struct tern_log_writer *w, int64_t now)
 	w->seg_size = TERN__SEG_HDR;
 	w->idx_any = false;
 	w->next_rotate_ns = tern__next_rotation(now, w->pol.rotate_utc_sec);
+	w->st.rotations++;
 	tern__retention_apply(w, now);
 	return 0;
 }
@@ -225,6 +227,8 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 	tern__rec_encode(w->buf + w->blen, msg, lsn, 0);
 	w->blen += size;
 	w->seg_size += size;
+	w->st.records++;
+	w->st.bytes += size;
 	if (!w->idx_any || off - w->idx_last_off >= w->every) {
 		w->idx_any = true;
 		w->idx_last_off = off;
@@ -234,6 +238,14 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 			return rc;
 	}
 	return (int64_t)lsn;
+}
+
+void
+tern_log_writer_stats(const struct tern_log_writer *w,
+		struct tern_log_writer_stats *st)
+{
+	*st = w->st;
+	st->syncs = atomic_load_explicit(&w->slot.syncs, memory_order_relaxed);
 }
 
 int

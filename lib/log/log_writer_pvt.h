@@ -48,6 +48,7 @@ struct tern_log_writer {
 	bool own_fl;
 	struct tern__fslot slot;
 
+	struct tern_log_writer_stats st;   /* syncs: see slot */
 	uint64_t recovered_damage;   /* damaged regions seen at open */
 	uint64_t recovered_truncated;/* torn-tail bytes cut at open */
 };

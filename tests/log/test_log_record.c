@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include <rte_hash_crc.h>
+
 #include "log/log_record.h"
 #include "log_test_util.h"
 
@@ -16,6 +18,25 @@ crc32c_matches_the_standard_check_value(void **state)
 	(void)state;
 	assert_int_equal(tern__crc32c("123456789", 9), 0xe3069283u);
 	assert_int_equal(tern__crc32c("", 0), 0);
+}
+
+static void
+crc32c_interleaved_matches_bytewise_at_every_length(void **state)
+{
+	static uint8_t buf[2100];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + (i >> 7));
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t len = 0; len + off <= sizeof(buf) && len <= 2048; len++) {
+			uint32_t ref = 0xffffffffu;
+			for (size_t i = 0; i < len; i++)
+				ref = rte_hash_crc_1byte(buf[off + i], ref);
+			if (tern__crc32c(buf + off, len) != ~ref)
+				fail_msg("crc mismatch at offset %zu length %zu", off, len);
+		}
+	}
 }
 
 static void
@@ -141,6 +162,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(crc32c_matches_the_standard_check_value),
+		cmocka_unit_test(crc32c_interleaved_matches_bytewise_at_every_length),
 		cmocka_unit_test(record_round_trips_every_field),
 		cmocka_unit_test(every_single_bit_flip_is_detected),
 		cmocka_unit_test(seal_names_the_next_segment),

@@ -147,6 +147,19 @@ TERN_API uint64_t tern_log_writer_durable(const struct tern_log_writer *w);
 /** Last lsn appended (0: none yet). */
 TERN_API uint64_t tern_log_writer_last_lsn(const struct tern_log_writer *w);
 
+/** Counters of a writer, for benchmarks and stats. */
+struct tern_log_writer_stats {
+	uint64_t records;    /**< records appended since open */
+	uint64_t bytes;      /**< record bytes appended since open */
+	uint64_t writes;     /**< write() calls of record data */
+	uint64_t syncs;      /**< fdatasync() calls by the flusher */
+	uint64_t rotations;  /**< segments started since open */
+};
+
+/** Copy the writer's counters (writer thread; syncs is read atomically). */
+TERN_API void tern_log_writer_stats(const struct tern_log_writer *w,
+		struct tern_log_writer_stats *st);
+
 /** Sync, stop the flusher, close files and free the writer.  NULL is a
  * no-op.  @return 0 or the first error met while syncing. */
 TERN_API int tern_log_writer_close(struct tern_log_writer *w);
