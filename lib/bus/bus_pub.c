@@ -11,6 +11,14 @@
  *   3. assign the sequence and timestamps, set one holder bit per link;
  *   4. journal the publish (plain stores on our own cache line) and enqueue.
  * No allocation, no syscall, no atomic instruction in exclusive mode.
+ *
+ * The rings are rte_rings, and subscribers dequeue with DPDK's own calls.
+ * The enqueue side is done here, with rte_ring's single-producer protocol
+ * (write the slot, then release prod.tail), because rte_ring reads the
+ * consumer's cons.tail on every enqueue: a line the consumer on another
+ * core keeps writing, so one cross-core miss per message.  We keep the last
+ * cons.tail seen in the fan-out entry (Aeron's cached consumer position) and
+ * read the real one only when the cached view says the ring is full.
  */
 #include <string.h>
 
@@ -35,6 +43,34 @@ static inline void topic_unlock(struct tern__topic *t)
 	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
 }
 
+/* rte_ring 22.11 layout: the object table follows the header. */
+static inline void **ring_slots(struct rte_ring *r)
+{
+	return (void **)(r + 1);
+}
+
+static inline bool link_has_room(struct tern__fanout *f)
+{
+	struct rte_ring *r = f->ring;
+	uint32_t prod = r->prod.tail;
+
+	if (likely(prod - f->cons_cache < r->capacity))
+		return true;
+	/* Acquire: the consumer is done with the slots it has released. */
+	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
+	return prod - f->cons_cache < r->capacity;
+}
+
+static inline void link_enqueue(struct rte_ring *r, void *obj)
+{
+	uint32_t head = r->prod.tail;
+
+	ring_slots(r)[head & r->mask] = obj;
+	r->prod.head = head + 1;
+	/* Release: the slot is written before the consumer can see it. */
+	__atomic_store_n(&r->prod.tail, head + 1, __ATOMIC_RELEASE);
+}
+
 /*
  * Copy tern-dataplane's pending list into the active one.  pending_gen is a
  * seqlock: odd while being written.  Copy to a scratch first, so a torn read
@@ -56,6 +92,8 @@ static void __rte_noinline apply_pending(struct tern__topic *t, uint32_t gen)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&t->pending_gen, __ATOMIC_RELAXED) != gen)
 		return;
+	for (uint32_t i = 0; i < n; i++)
+		tmp[i].cons_cache = tmp[i].ring->cons.tail;
 	memcpy(t->active, tmp, n * sizeof(tmp[0]));
 	t->n_active = n;
 	t->applied_gen = gen;
@@ -77,8 +115,8 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 
 	n = t->n_active;
 	for (i = 0; i < n; i++) {
-		const struct tern__fanout *f = &t->active[i];
-		if (likely(rte_ring_free_count(f->ring) != 0)) {
+		struct tern__fanout *f = &t->active[i];
+		if (likely(link_has_room(f))) {
 			mask |= UINT64_C(1) << i;
 			holders |= UINT64_C(1) << f->slot;
 		} else if (f->policy == TERN_POLICY_BACKPRESSURE) {
@@ -126,7 +164,7 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 		r = t->active[i].ring;
 		j->step = TERN__STEP(i, r->prod.tail);
 		rte_compiler_barrier();
-		rte_ring_sp_enqueue(r, m);  /* cannot fail: room checked above */
+		link_enqueue(r, m);         /* room checked above */
 	}
 	rte_compiler_barrier();
 	j->m = NULL;

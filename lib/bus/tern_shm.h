@@ -60,6 +60,7 @@ struct tern__fanout {
 	uint32_t link_id;
 	uint8_t policy;             /* enum tern_policy */
 	uint8_t slot;               /* the link's bit in tern_msg.holders__ */
+	uint32_t cons_cache;        /* a past value of ring->cons.tail (bus_pub.c) */
 };
 
 struct tern__topic {
