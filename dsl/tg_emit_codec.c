@@ -289,13 +289,15 @@ static const char *lim(unsigned long long rest, const char *extra)
 	return buf;
 }
 
-/* Decodes one variable-length element (string or message) into @p v. */
+/* Decodes one variable-length element (string or message) into @p v.
+ * @p fit: the minimum-size checks already cover a string's length bytes
+ * (not so behind an optional's flag). */
 static void dec_var(FILE *out, const struct tg_type *t, const char *v, const char *limit,
-		    const char *ind)
+		    const char *ind, bool fit)
 {
 	if (t->kind == TG_STRING)
-		O("%sif (TERN_UNLIKELY((rc = tern__dec_str(&p, %s, &%s)) != 0))\n%s\treturn rc;\n",
-		  ind, limit, v, ind);
+		O("%sif (TERN_UNLIKELY((rc = tern__dec_str%s(&p, %s, &%s)) != 0))\n%s\treturn rc;\n",
+		  ind, fit ? "_fit" : "", limit, v, ind);
 	else
 		O("%sif (TERN_UNLIKELY((rc = %s__dec_msg(&%s, &p, %s)) != 0))\n%s\treturn rc;\n",
 		  ind, t->msg->name, v, limit, ind);
@@ -314,7 +316,7 @@ static void dec_field(FILE *out, const struct tg_field *f, unsigned long long re
 		if (w)
 			dec_fixed(out, t, v, "\t");
 		else
-			dec_var(out, t, v, lim(rest, NULL), "\t");
+			dec_var(out, t, v, lim(rest, NULL), "\t", true);
 		break;
 	case TG_OPTIONAL:
 		O("\tif (TERN_UNLIKELY(p[0] > 1))\n\t\treturn TERN_CODEC_EBADFLAG;\n");
@@ -325,7 +327,7 @@ static void dec_field(FILE *out, const struct tg_field *f, unsigned long long re
 			  "\t\t\treturn TERN_CODEC_ETRUNC;\n", w + rest);
 			dec_fixed(out, t, v, "\t\t");
 		} else {
-			dec_var(out, t, v, lim(rest, NULL), "\t\t");
+			dec_var(out, t, v, lim(rest, NULL), "\t\t", false);
 		}
 		O("\t} else {\n\t\tmemset(&m->%s, 0, sizeof(m->%s));\n\t}\n", nm, nm);
 		break;
@@ -338,7 +340,7 @@ static void dec_field(FILE *out, const struct tg_field *f, unsigned long long re
 			/* the elements after i are still to come */
 			snprintf(extra, sizeof(extra), "(size_t)(%u - 1 - i) * %u", t->array_len,
 				 t->kind == TG_STRING ? 4 : 8);
-			dec_var(out, t, v, lim(rest, extra), "\t\t");
+			dec_var(out, t, v, lim(rest, extra), "\t\t", true);
 		}
 		O("\t}\n");
 		break;
@@ -393,8 +395,8 @@ static void emit_dec(FILE *out, struct tg_msg *m)
 			dec_field_fast(out, &m->fields[i]);
 		O("\t\t*pp = p;\n\t\treturn 0;\n\t}\n");
 	}
-	O("\tif (TERN_UNLIKELY((rc = tern__get_hdr(p, lim, %s_TYPE_ID, &end, &ver)) != 0))\n"
-	  "\t\treturn rc;\n\tp += TERN_CODEC_HDR_SIZE;\n", m->name);
+	O("\tif (TERN_UNLIKELY((rc = tern__get_hdr(p, lim, %s_TYPE_ID, %s_VERSION, &end, &ver)) != 0))\n"
+	  "\t\treturn rc;\n\tp += TERN_CODEC_HDR_SIZE;\n", m->name, m->name);
 	for (size_t i = 0; i < m->nfields; i++) {
 		const struct tg_field *f = &m->fields[i];
 		unsigned long long rest = 0;

@@ -193,7 +193,7 @@ static int msg(struct jw *w, const struct tern_msg_desc *d, const uint8_t **pp,
 {
 	const uint8_t *p = *pp, *end;
 	unsigned ver;
-	int rc = tern__get_hdr(p, lim, d->type_id, &end, &ver);
+	int rc = tern__get_hdr(p, lim, d->type_id, d->version, &end, &ver);
 
 	if (rc)
 		return rc;

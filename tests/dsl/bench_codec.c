@@ -13,7 +13,10 @@
  * compiler barrier sits between encode and decode, so the bytes really go
  * through memory.  A benchmark, never a pass/fail timing test.
  *
- *   bench_codec [--json] [--iters N] [--cpu N]
+ *   bench_codec [--json] [--iters N] [--cpu N] [--only CASE]
+ *
+ * --only 0..3 runs one case (tern/baseline StatusQuery, tern/baseline
+ * OrderUpdate) without timing, for `perf stat -e cycles:u`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -227,9 +230,9 @@ int main(int argc, char **argv)
 						 run_base_ou };
 	static double ns[N_CASES][MAX_ROUNDS];
 	double med[N_CASES];
-	uint64_t iters = 10000000, batch = 500000, rounds;
+	uint64_t iters = 10000000, batch = 100000, rounds;
 	bool json = false;
-	int cpu = -1;
+	int cpu = -1, only = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -238,8 +241,11 @@ int main(int argc, char **argv)
 			iters = strtoull(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
 			cpu = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = atoi(argv[++i]); /* one case alone, e.g. under perf stat */
 		else {
-			fprintf(stderr, "usage: %s [--json] [--iters N] [--cpu N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--json] [--iters N] [--cpu N] [--only CASE]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -256,6 +262,10 @@ int main(int argc, char **argv)
 		batch = (iters + rounds - 1) / rounds;
 	}
 	setup();
+	if (only >= 0 && only < N_CASES) {
+		run[only](iters);
+		return 0;
+	}
 	for (int c = 0; c < N_CASES; c++)
 		run[c](batch * 2); /* warm-up: caches, branch predictors, clocks */
 	for (uint64_t r = 0; r < rounds; r++)

@@ -72,7 +72,7 @@ static int make_samples(void **state)
 	static bool bools[2] = { true, false };
 	static Color colors[2] = { Color_RED, Color_BLUE };
 	static struct Optionals opts[1] = { { true, 1, true, true, true, Color_GREEN,
-					      true, { 5, 6 }, true, 2.5 } };
+					      true, { 5, 6 }, true, 2.5, true, { "xy", 2 } } };
 	struct Scalars sc = { -1, -2, -3, -4, 5, 6, 7, 8, 1.5f, NAN, true, 99, Level_HIGH,
 			      Color_GREEN, Big_MAX };
 	struct Strings st = { TERN_STR_LIT("hello"), true, TERN_STR_LIT("opt"),

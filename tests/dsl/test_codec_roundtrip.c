@@ -205,23 +205,24 @@ static void optionals_absent_and_present(void **state)
 
 	(void)state;
 	n = Optionals_encode(&o, buf, sizeof(buf));
-	assert_int_equal(n, 8 + 5);
+	assert_int_equal(n, 8 + 6);
 	memset(&out, 0xa5, sizeof(out));
 	assert_int_equal(Optionals_decode(&out, buf, (size_t)n), n);
 	assert_false(out.has_o_i64 || out.has_o_bool || out.has_o_color || out.has_o_point ||
-		     out.has_o_f64);
-	assert_true(out.o_i64 == 0 && out.o_point.x == 0);
+		     out.has_o_f64 || out.has_o_str);
+	assert_true(out.o_i64 == 0 && out.o_point.x == 0 && out.o_str.len == 0);
 
 	o = (struct Optionals){ true, INT64_MIN, true, false, true, Color_GREEN,
-				true, { 5, 6 }, true, -0.0 };
+				true, { 5, 6 }, true, -0.0, true, TERN_STR_LIT("last") };
 	n = Optionals_encode(&o, buf, sizeof(buf));
-	assert_int_equal(n, Optionals_MAX_SIZE);
+	assert_int_equal(n, 8 + 9 + 2 + 3 + 1 + 16 + 9 + 1 + 4 + 4);
 	assert_int_equal(Optionals_decode(&out, buf, (size_t)n), n);
 	assert_true(out.has_o_i64 && out.o_i64 == INT64_MIN);
 	assert_true(out.has_o_bool && !out.o_bool);
 	assert_true(out.has_o_color && out.o_color == Color_GREEN);
 	assert_true(out.has_o_point && out.o_point.y == 6);
 	assert_true(out.has_o_f64 && signbit(out.o_f64));
+	assert_true(out.has_o_str && tern_str_eq(out.o_str, "last"));
 }
 
 static void arrays_and_nesting(void **state)

@@ -315,28 +315,33 @@ static inline int tern_list_str_get(const struct tern_list_str *l, uint32_t i,
 
 /* ---- helpers called by generated code ---- */
 
+/* One 8-byte store: a reader's loads of the header (one 8-byte or several
+ * smaller ones) then forward from it instead of stalling on three stores. */
 static inline void tern__put_hdr(uint8_t *p, uint16_t id, uint16_t ver, uint32_t len)
 {
-	tern__st_u16(p, id);
-	tern__st_u16(p + 2, ver);
-	tern__st_u32(p + 4, len);
+	tern__st_u64(p, (uint64_t)len << 32 | (uint32_t)ver << 16 | id);
 }
 
-/** Reads a message header expecting type @p id: sets the body bounds and
- * the writer's version. */
+/** Reads a message header expecting type @p id (whose version in the
+ * reader's schema is @p my_ver): sets the body bounds and the writer's
+ * version.  One 8-byte load; the common case (same type and version)
+ * costs one comparison. */
 static inline int tern__get_hdr(const uint8_t *p, const uint8_t *end, uint16_t id,
-				const uint8_t **body_end, unsigned *ver)
+				uint16_t my_ver, const uint8_t **body_end, unsigned *ver)
 {
+	uint64_t h;
 	uint32_t len;
 
+	(void)my_ver;
 	if (TERN_UNLIKELY(tern__left(p, end) < TERN_CODEC_HDR_SIZE))
 		return TERN_CODEC_ETRUNC;
-	if (TERN_UNLIKELY(tern__ld_u16(p) != id))
+	h = tern__ld_u64(p);
+	if (TERN_UNLIKELY((uint16_t)h != id))
 		return TERN_CODEC_EBADTYPE;
-	*ver = tern__ld_u16(p + 2);
+	*ver = (uint16_t)(h >> 16);
 	if (TERN_UNLIKELY(*ver == 0))
 		return TERN_CODEC_EBADVERSION;
-	len = tern__ld_u32(p + 4);
+	len = (uint32_t)(h >> 32);
 	if (TERN_UNLIKELY(len > tern__left(p, end) - TERN_CODEC_HDR_SIZE))
 		return TERN_CODEC_ETRUNC;
 	*body_end = p + TERN_CODEC_HDR_SIZE + len;
@@ -355,20 +360,27 @@ static inline int tern__enc_str(uint8_t **pp, const struct tern_str *s)
 	return 0;
 }
 
-static inline int tern__dec_str(const uint8_t **pp, const uint8_t *end, struct tern_str *s)
+/* Generated decoders know the 4 length bytes are there (the caller's
+ * minimum-size check covered them) and call this directly. */
+static inline int tern__dec_str_fit(const uint8_t **pp, const uint8_t *end,
+				    struct tern_str *s)
 {
 	const uint8_t *p = *pp;
-	uint32_t len;
+	uint32_t len = tern__ld_u32(p);
 
-	if (TERN_UNLIKELY(tern__left(p, end) < 4))
-		return TERN_CODEC_ETRUNC;
-	len = tern__ld_u32(p);
 	if (TERN_UNLIKELY(len > tern__left(p, end) - 4))
 		return TERN_CODEC_ETRUNC;
 	s->ptr = (const char *)p + 4;
 	s->len = len;
 	*pp = p + 4 + len;
 	return 0;
+}
+
+static inline int tern__dec_str(const uint8_t **pp, const uint8_t *end, struct tern_str *s)
+{
+	if (TERN_UNLIKELY(tern__left(*pp, end) < 4))
+		return TERN_CODEC_ETRUNC;
+	return tern__dec_str_fit(pp, end, s);
 }
 
 /** Encodes a list of fixed-width elements (count + raw LE elements). */
@@ -386,16 +398,14 @@ static inline int tern__enc_rawlist(uint8_t **pp, const void *data, uint32_t cou
 	return 0;
 }
 
-/** Decodes the view of a list of fixed-width elements (not validated). */
+/** Decodes the view of a list of fixed-width elements (not validated);
+ * the caller has checked that the 4 count bytes are there. */
 static inline int tern__dec_rawlist(const uint8_t **pp, const uint8_t *end,
 				    const void **data, uint32_t *count, size_t width)
 {
 	const uint8_t *p = *pp;
-	uint32_t n;
+	uint32_t n = tern__ld_u32(p);
 
-	if (TERN_UNLIKELY(tern__left(p, end) < 4))
-		return TERN_CODEC_ETRUNC;
-	n = tern__ld_u32(p);
 	if (TERN_UNLIKELY(n > (tern__left(p, end) - 4) / width))
 		return TERN_CODEC_ETRUNC;
 	*data = p + 4;

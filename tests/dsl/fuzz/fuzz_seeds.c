@@ -37,7 +37,8 @@ int main(int argc, char **argv)
 	static uint32_t tags[2] = { 7, 8 };
 	static struct tern_str strs[2] = { { "ab", 2 }, { "", 0 } };
 	static struct Point pts[2] = { { 1, 2 }, { 3, 4 } };
-	static struct Optionals opts[2] = { { .has_o_i64 = true, .o_i64 = 3 }, { 0 } };
+	static struct Optionals opts[2] = { { .has_o_i64 = true, .o_i64 = 3, .has_o_str = true,
+					       .o_str = { "s", 1 } }, { 0 } };
 	int err = 0;
 
 	if (argc != 3) {
