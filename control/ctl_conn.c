@@ -366,29 +366,63 @@ static void on_hello_timeout(struct ctl_loop *loop, int id, void *clientd)
     ctl_conn_close(conn);
 }
 
+static void on_accept(struct ctl_loop *loop, int fd, void *clientd, unsigned mask);
+
+static void on_accept_resume(struct ctl_loop *loop, int id, void *clientd)
+{
+    struct ctl *ctl = clientd;
+
+    ctl_loop_del_timer(loop, id);
+    if (ctl_loop_add_file(loop, ctl->listen_fd, CTL_READABLE, on_accept, ctl) < 0)
+        ctl_log(CTL_ERROR, "cannot resume accepting connections");
+}
+
+/* Out of descriptors (say, hundreds of silent clients each holding a socket
+ * and a timer until their hello deadline): the listening socket stays
+ * readable, and a level-triggered loop would spin on it.  Stop accepting
+ * for CTL_ACCEPT_PAUSE_MS; the deadlines meanwhile free descriptors. */
+#define CTL_ACCEPT_PAUSE_MS 100
+static void accept_pause(struct ctl *ctl, int err)
+{
+    ctl_log(CTL_WARN, "cannot accept: %s: pausing %d ms", strerror(err), CTL_ACCEPT_PAUSE_MS);
+    ctl_loop_del_file(ctl->loop, ctl->listen_fd, ~0u);
+    if (ctl_loop_add_timer(ctl->loop, CTL_ACCEPT_PAUSE_MS, false, on_accept_resume, ctl) < 0)
+        on_accept_resume(ctl->loop, -1, ctl);   /* no fd for a timer either: spin rather than go deaf */
+}
+
 static void on_accept(struct ctl_loop *loop, int fd, void *clientd, unsigned mask)
 {
     struct ctl *ctl = clientd;
     struct ctl_conn *conn;
-    int cfd;
+    int cfd, err;
 
     (void)mask;
-    cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (cfd < 0)
-        return;     /* EAGAIN, or the peer already gone */
+    /* Everything a connection needs comes before accept4(): a connection
+     * we could not serve stays in the backlog instead of being accepted
+     * and dropped. */
     conn = calloc(1, sizeof(*conn));
-    if (!conn)
-        goto out_close;
+    if (!conn) {
+        accept_pause(ctl, ENOMEM);
+        return;
+    }
     conn->ctl = ctl;
-    conn->fd = cfd;
     conn->client_id = CTL_NONE;
     conn->passed_fd = -1;
     conn->hello_timer = ctl_loop_add_timer(loop, ctl->cfg.client_timeout_ms, false,
                                            on_hello_timeout, conn);
-    if (conn->hello_timer < 0)
+    if (conn->hello_timer < 0) {
+        err = -conn->hello_timer;
         goto out_free;
-    if (ctl_loop_add_file(loop, cfd, CTL_READABLE, on_readable, conn) < 0)
+    }
+    cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd < 0) {
+        err = errno;
         goto out_timer;
+    }
+    conn->fd = cfd;
+    err = -ctl_loop_add_file(loop, cfd, CTL_READABLE, on_readable, conn);
+    if (err)
+        goto out_close;
     conn->next = ctl->conns;
     if (ctl->conns)
         ctl->conns->prev = conn;
@@ -396,13 +430,16 @@ static void on_accept(struct ctl_loop *loop, int fd, void *clientd, unsigned mas
     ctl_log(CTL_DEBUG, "connection %d: accepted", cfd);
     return;
 
+out_close:
+    close(cfd);
 out_timer:
     ctl_loop_del_timer(loop, conn->hello_timer);
 out_free:
     free(conn);
-out_close:
-    ctl_log(CTL_WARN, "cannot accept a connection: out of resources");
-    close(cfd);
+    /* EAGAIN: someone connected and left already; anything else is a lack
+     * of resources. */
+    if (err != EAGAIN && err != ECONNABORTED && err != EINTR)
+        accept_pause(ctl, err);
 }
 
 int ctl_listen(struct ctl *ctl)

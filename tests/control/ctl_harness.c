@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -311,9 +312,17 @@ int harness_start(struct harness *h, const char *tern_control, const char *extra
 
 pid_t harness_spawn(const struct harness *h)
 {
+    return harness_spawn_limited(h, 0);
+}
+
+pid_t harness_spawn_limited(const struct harness *h, unsigned nofile)
+{
     pid_t pid = fork();
 
     if (pid == 0) {
+        struct rlimit rl = { nofile, nofile };
+        if (nofile)
+            setrlimit(RLIMIT_NOFILE, &rl);
         execl(h->bin, h->bin, "-c", h->ini, (char *)NULL);
         _exit(127);
     }

@@ -26,6 +26,8 @@ struct harness {
 
 /* Start another tern-control on the same config; its pid. */
 pid_t harness_spawn(const struct harness *h);
+/* The same with RLIMIT_NOFILE set to nofile. */
+pid_t harness_spawn_limited(const struct harness *h, unsigned nofile);
 /* Wait (up to 5 s) until something accepts on the control socket. */
 bool harness_ready(const struct harness *h);
 

@@ -567,6 +567,53 @@ static void restart_after_kill_9_replaces_the_stale_socket(void **state)
     close(fd);
 }
 
+/* utime + stime of pid, in ms. */
+static long cpu_ms(pid_t pid)
+{
+    char path[64], line[1024];
+    unsigned long ut = 0, st = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    f = fopen(path, "r");
+    if (!f || !fgets(line, sizeof(line), f))
+        return -1;
+    fclose(f);
+    /* fields 14 and 15, after the ")" that ends the command name */
+    char *p = strrchr(line, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+static void out_of_descriptors_pauses_accepting_instead_of_spinning(void **state)
+{
+    struct CtlReply r;
+    int silent[24], status;
+    (void)state;
+
+    /* Restart the daemon with room for only a few connections. */
+    kill(H.ctl_pid, SIGTERM);
+    assert_int_equal(waitpid(H.ctl_pid, &status, 0), H.ctl_pid);
+    H.ctl_pid = harness_spawn_limited(&H, 20);
+    assert_true(harness_ready(&H));
+    assert_true(fake_dp_wait("DpHello 1", 2000));
+    for (int i = 0; i < 24; i++)
+        silent[i] = cl_connect(&H);     /* queue in the backlog; never speak */
+    long before = cpu_ms(H.ctl_pid);
+    /* A real client behind them waits in the backlog, rather than being
+     * accepted and dropped for want of a descriptor, and is served once
+     * the silent ones reach their deadline (300 ms). */
+    int fd = tool();
+    long spent = cpu_ms(H.ctl_pid) - before;
+    assert_true(before >= 0);
+    assert_true(spent < 200);           /* no busy loop on the listening socket */
+    assert_int_equal(call(fd, REQ(CtlTopicLookup, TERN_STR_LIT("x")), &r), -ENOENT);
+    close(fd);
+    for (int i = 0; i < 24; i++)
+        close(silent[i]);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -587,6 +634,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(dataplane_restart_drops_apps_and_replays_topics),
         cmocka_unit_test(second_daemon_refuses_and_leaves_the_first_alone),
         cmocka_unit_test(restart_after_kill_9_replaces_the_stale_socket),
+        cmocka_unit_test(out_of_descriptors_pauses_accepting_instead_of_spinning),
     };
     if (argc < 2) {
         fprintf(stderr, "usage: test_control TERN_CONTROL\n");
