@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
@@ -289,6 +290,7 @@ int harness_start(struct harness *h, const char *tern_control, const char *extra
     snprintf(h->ini, sizeof(h->ini), "%s/node.ini", h->dir);
     snprintf(h->ctl_sock, sizeof(h->ctl_sock), "%s/control.sock", h->dir);
     snprintf(h->dp_sock, sizeof(h->dp_sock), "%s/dataplane.sock", h->dir);
+    snprintf(h->log, sizeof(h->log), "%s/tern-control.log", h->dir);
     f = fopen(h->ini, "w");
     if (!f)
         return -1;
@@ -321,6 +323,9 @@ pid_t harness_spawn_limited(const struct harness *h, unsigned nofile)
 
     if (pid == 0) {
         struct rlimit rl = { nofile, nofile };
+        int log = open(h->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (log >= 0)
+            dup2(log, 2);
         if (nofile)
             setrlimit(RLIMIT_NOFILE, &rl);
         execl(h->bin, h->bin, "-c", h->ini, (char *)NULL);
@@ -360,6 +365,10 @@ int harness_stop(struct harness *h)
     fdp.conn_fd = fdp.listen_fd = -1;
     if (access(h->ctl_sock, F_OK) == 0)
         rc = -2;    /* tern-control must unlink its socket on SIGTERM */
+    /* Its log goes to the test's output, for whoever reads a failure. */
+    snprintf(cmd, sizeof(cmd), "cat '%s' >&2", h->log);
+    if (system(cmd) != 0)
+        rc = -3;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
     if (system(cmd) != 0)
         rc = -3;

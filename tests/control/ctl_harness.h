@@ -21,6 +21,7 @@ struct harness {
     char ctl_sock[128];
     char dp_sock[128];
     char bin[256];
+    char log[128];                  /* tern-control's stderr */
     pid_t ctl_pid;
 };
 

@@ -292,6 +292,26 @@ static void topic_table_full_is_enospc(void **state)
     close(fd);
 }
 
+static void dataplane_refusing_an_attach_fails_the_hello_and_frees_the_slot(void **state)
+{
+    struct CtlHelloReply hr;
+    uint32_t id;
+    int fd = cl_connect(&H);
+    (void)state;
+
+    fake_dp_fail_next(-ENOSPC, "no client slot in shared memory");
+    assert_int_equal(cl_hello(fd, 1, CtlPeer_APP, "refused", NULL, 0, &hr, buf, sizeof(buf)),
+                     -ENOSPC);
+    assert_true(tern_str_eq(hr.error, "dataplane: no client slot in shared memory"));
+    assert_int_equal(hr.eal_args.count, 0);
+    assert_true(cl_eof(fd, 1000));
+    close(fd);
+    fd = app("accepted", &id);
+    assert_int_equal(id, 0);    /* the refused one did not keep slot 0 */
+    close(fd);
+    assert_true(fake_dp_wait("DpClientGone 0", 1000));
+}
+
 static void dataplane_refusal_reaches_the_client_and_changes_nothing(void **state)
 {
     struct CtlReply r = { 0 };
@@ -626,6 +646,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(bad_topic_names_are_einval),
         cmocka_unit_test(topic_table_full_is_enospc),
         cmocka_unit_test(dataplane_refusal_reaches_the_client_and_changes_nothing),
+        cmocka_unit_test(dataplane_refusing_an_attach_fails_the_hello_and_frees_the_slot),
         cmocka_unit_test(subscriptions_validate_and_forward_the_eventfd),
         cmocka_unit_test(exclusive_publisher_rules),
         cmocka_unit_test(too_many_clients_is_ebusy),

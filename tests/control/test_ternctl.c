@@ -26,19 +26,12 @@ static const char *tern_control, *ternctl;
 static struct harness H;
 static char out[8192], errout[8192];
 
-/* Run ternctl with the NULL-terminated arguments; capture both streams. */
-static int run(const char *arg, ...)
+/* Run bin with argv (NULL-terminated); capture both streams. */
+static int run_argv(const char *bin, const char **argv)
 {
-    const char *argv[32] = { ternctl };
-    int po[2], pe[2], status, n = 1;
-    va_list ap;
+    int po[2], pe[2], status;
     pid_t pid;
 
-    va_start(ap, arg);
-    for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
     if (pipe(po) < 0 || pipe(pe) < 0)
         return -1;
     pid = fork();
@@ -47,7 +40,7 @@ static int run(const char *arg, ...)
         dup2(pe[1], 2);
         close(po[0]);
         close(pe[0]);
-        execv(ternctl, (char **)argv);
+        execv(bin, (char **)argv);
         _exit(127);
     }
     close(po[1]);
@@ -66,6 +59,20 @@ static int run(const char *arg, ...)
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
+}
+
+static int run(const char *arg, ...)
+{
+    const char *argv[32] = { ternctl };
+    va_list ap;
+    int n = 1;
+
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return run_argv(ternctl, argv);
 }
 
 static int setup(void **state)
@@ -167,6 +174,30 @@ static void unreachable_daemon_is_exit_1(void **state)
     assert_true(strncmp(out, "{\"status\":-2,\"error\":\"cannot connect", 36) == 0);
 }
 
+static void tern_control_rejects_a_bad_config_with_every_error(void **state)
+{
+    char path[160];
+    const char *argv[] = { tern_control, "-c", path, NULL };
+    FILE *f;
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/bad.ini", H.dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[node]\nname = bad name\n[memory]\nmbufs = 10\n", f);
+    fclose(f);
+    assert_int_equal(run_argv(tern_control, argv), 1);
+    char want[512];
+    snprintf(want, sizeof(want),
+             "%s:2: [node] name: invalid character ' ' in 'bad name' (allowed: letters, "
+             "digits, '_', '-')\n%s:4: [memory] mbufs: out of range: 10 (allowed 64..67108864)\n",
+             path, path);
+    assert_string_equal(errout, want);
+    const char *extra[] = { tern_control, "stray", NULL };
+    assert_int_equal(run_argv(tern_control, extra), 2);
+    assert_true(strstr(errout, "usage: tern-control") == errout);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +205,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(create_duplicate_delete_in_text),
         cmocka_unit_test(json_output_is_exact),
         cmocka_unit_test(unreachable_daemon_is_exit_1),
+        cmocka_unit_test(tern_control_rejects_a_bad_config_with_every_error),
     };
     if (argc < 3) {
         fprintf(stderr, "usage: test_ternctl TERN_CONTROL TERNCTL\n");
