@@ -60,14 +60,15 @@ static void put_str(struct jw *w, const uint8_t *s, uint32_t len)
 	puts_(w, "\"");
 }
 
-static void put_double(struct jw *w, double d)
+/* @p digits: 9 for f32, 17 for f64: enough to read the same value back. */
+static void put_double(struct jw *w, double d, int digits)
 {
 	if (isnan(d))
 		puts_(w, "\"NaN\"");
 	else if (isinf(d))
 		puts_(w, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else
-		putf(w, "%.17g", d);
+		putf(w, "%.*g", digits, d);
 }
 
 static unsigned kind_width(const struct tern_field_desc *f)
@@ -115,8 +116,8 @@ static int elem(struct jw *w, const struct tern_field_desc *f, const uint8_t **p
 	case TERN_K_U16: putf(w, "%u", tern__ld_u16(p)); break;
 	case TERN_K_U32: putf(w, "%u", tern__ld_u32(p)); break;
 	case TERN_K_U64: putf(w, "%llu", (unsigned long long)tern__ld_u64(p)); break;
-	case TERN_K_F32: put_double(w, tern__ld_f32(p)); break;
-	case TERN_K_F64: put_double(w, tern__ld_f64(p)); break;
+	case TERN_K_F32: put_double(w, tern__ld_f32(p), 9); break;
+	case TERN_K_F64: put_double(w, tern__ld_f64(p), 17); break;
 	case TERN_K_BOOL:
 		if (p[0] > 1)
 			return TERN_CODEC_EBADBOOL;

@@ -63,7 +63,10 @@ static void scalars_strings_and_lists_as_json(void **state)
 			      { TERN_STR_LIT(""), TERN_STR_LIT("z") } };
 	struct Point pts[1] = { { -1, 1 } };
 	bool bools[2] = { true, false };
-	struct Lists li = { .l_bool = { bools, 2 }, .l_point = { pts, NULL, 1, 0 } };
+	float f32s[1] = { 0.1f };
+	double f64s[1] = { 0.1 };
+	struct Lists li = { .l_f32 = { f32s, 1 }, .l_f64 = { f64s, 1 }, .l_bool = { bools, 2 },
+			    .l_point = { pts, NULL, 1, 0 } };
 	int64_t n;
 
 	(void)state;
@@ -83,7 +86,7 @@ static void scalars_strings_and_lists_as_json(void **state)
 	n = Lists_encode(&li, buf, sizeof(buf));
 	assert_string_equal(types_json(n),
 		"{\"_type\":\"Lists\",\"_version\":1,\"l_i8\":[],\"l_u16\":[],\"l_i32\":[],"
-		"\"l_u64\":[],\"l_f32\":[],\"l_f64\":[],\"l_bool\":[true,false],\"l_time\":[],"
+		"\"l_u64\":[],\"l_f32\":[0.100000001],\"l_f64\":[0.10000000000000001],\"l_bool\":[true,false],\"l_time\":[],"
 		"\"l_color\":[],\"l_point\":[{\"_type\":\"Point\",\"_version\":1,\"x\":-1,"
 		"\"y\":1}],\"l_str\":[]}");
 }
