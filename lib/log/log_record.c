@@ -13,21 +13,23 @@
 
 #include <nmmintrin.h>
 
-#include <rte_hash_crc.h>
-
 #include "log_record.h"
 
 /*
- * CRC32C, hardware-assisted through DPDK's rte_hash_crc family.
+ * CRC32C with the SSE4.2 crc32 instruction (the build requires SSE4.2:
+ * libdpdk's flags carry -march=corei7).
  *
- * The crc32 instruction has a 3-cycle latency but a 1-cycle throughput,
- * so one dependency chain (what rte_hash_crc() runs) uses a third of it:
- * 1 KiB records spent more time in the CRC than in write().  Long inputs
- * are therefore cut into blocks of three equal parts, each part CRC'd as
- * its own chain, and the three results combined.  The CRC register is
- * linear over GF(2), so crc(c, A.B) = shift_|B|(crc(c, A)) ^ crc(0, B),
- * where shift_n (feeding n zero bytes) is itself linear in the 32-bit
- * register and is applied with four 256-entry tables per block size.
+ * DPDK's rte_hash_crc() runs the same instruction, but it re-checks its
+ * run-time algorithm choice every 8 bytes and runs one dependency chain:
+ * the instruction has a 3-cycle latency and a 1-cycle throughput, so two
+ * thirds of it sat idle and 1 KiB records spent more time in the CRC than
+ * in write().  Long inputs are therefore cut into blocks of three equal
+ * parts, each CRC'd as its own chain, and the results combined.  The CRC
+ * register is linear over GF(2), so crc(c, A.B) = shift_|B|(crc(c, A)) ^
+ * crc(0, B), where shift_n (feeding n zero bytes) is itself linear in the
+ * 32-bit register and is applied with four 256-entry tables per block size.
+ * The unit test checks the result against DPDK's rte_hash_crc_1byte() at
+ * every length and alignment.
  */
 #define TERN__CRC_BIG   256     /* part sizes of a 3-part block */
 #define TERN__CRC_SMALL 32
@@ -39,7 +41,7 @@ static uint32_t
 tern__crc_zeros(uint32_t crc, size_t n)
 {
 	for (size_t i = 0; i < n; i += 8)
-		crc = rte_hash_crc_8byte(0, crc);
+		crc = (uint32_t)_mm_crc32_u64(crc, 0);
 	return crc;
 }
 
@@ -87,12 +89,10 @@ tern__crc_block3(uint32_t crc, const uint8_t *p, size_t part,
 	return tern__crc_shift(t, tern__crc_shift(t, crc) ^ c1) ^ c2;
 }
 
-uint32_t
-tern__crc32c(const void *data, size_t len)
+/* The CRC register after @p len bytes at @p p, from @p crc. */
+static uint32_t
+tern__crc_update(uint32_t crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = data;
-	uint32_t crc = 0xffffffffu;
-
 	for (; len >= 3 * TERN__CRC_BIG; p += 3 * TERN__CRC_BIG,
 			len -= 3 * TERN__CRC_BIG)
 		crc = tern__crc_block3(crc, p, TERN__CRC_BIG, tern__crc_shift_big);
@@ -100,15 +100,64 @@ tern__crc32c(const void *data, size_t len)
 			len -= 3 * TERN__CRC_SMALL)
 		crc = tern__crc_block3(crc, p, TERN__CRC_SMALL,
 				tern__crc_shift_small);
-	/* rte_hash_crc() loads 8 bytes at a time through a uint64_t pointer:
-	 * align the start first (records are checked from byte 4), so those
-	 * loads are aligned and defined behaviour */
-	while (((uintptr_t)p & 7) && len > 0) {
-		crc = rte_hash_crc_1byte(*p++, crc);
-		len--;
+	for (; len >= 8; p += 8, len -= 8)
+		crc = (uint32_t)_mm_crc32_u64(crc, tern__load64(p));
+	if (len >= 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		crc = _mm_crc32_u32(crc, v);
+		p += 4;
+		len -= 4;
 	}
-	/* rte_hash_crc() is CRC32C without the final inversion */
-	return ~rte_hash_crc(p, (uint32_t)len, crc);
+	while (len-- > 0)
+		crc = _mm_crc32_u8(crc, *p++);
+	return crc;
+}
+
+uint32_t
+tern__crc32c(const void *data, size_t len)
+{
+	return ~tern__crc_update(0xffffffffu, data, len);
+}
+
+static uint32_t
+tern__rec_len(const uint8_t *rec)
+{
+	uint32_t len;
+
+	memcpy(&len, rec + 4, 4);
+	return len;
+}
+
+void
+tern__rec_finish(uint8_t *rec)
+{
+	uint32_t crc = tern__crc32c(rec + 4, tern__rec_len(rec) - 4);
+
+	memcpy(rec, &crc, 4);
+}
+
+void
+tern__rec_finish3(uint8_t *a, uint8_t *b, uint8_t *c)
+{
+	size_t la = tern__rec_len(a) - 4, lb = tern__rec_len(b) - 4;
+	size_t lc = tern__rec_len(c) - 4;
+	size_t m = la < lb ? la : lb;
+	uint32_t ca = 0xffffffffu, cb = ca, cc = ca;
+
+	m = (m < lc ? m : lc) & ~(size_t)7;
+	/* three records, three independent chains over their common length */
+	for (size_t i = 0; i < m; i += 8) {
+		ca = (uint32_t)_mm_crc32_u64(ca, tern__load64(a + 4 + i));
+		cb = (uint32_t)_mm_crc32_u64(cb, tern__load64(b + 4 + i));
+		cc = (uint32_t)_mm_crc32_u64(cc, tern__load64(c + 4 + i));
+	}
+	ca = ~tern__crc_update(ca, a + 4 + m, la - m);
+	cb = ~tern__crc_update(cb, b + 4 + m, lb - m);
+	cc = ~tern__crc_update(cc, c + 4 + m, lc - m);
+	memcpy(a, &ca, 4);
+	memcpy(b, &cb, 4);
+	memcpy(c, &cc, 4);
 }
 
 static size_t
@@ -130,7 +179,7 @@ tern__rec_size(const struct tern_log_msg *msg)
 
 static size_t
 tern__rec_put(void *dst, struct tern__rec_hdr *h, const void *topic,
-		const void *tags, const void *payload)
+		const void *tags, const void *payload, bool crc)
 {
 	uint8_t *p = dst;
 	size_t body = TERN_LOG_RECORD_HDR + (size_t)h->topic_len + h->tags_len +
@@ -154,19 +203,18 @@ tern__rec_put(void *dst, struct tern__rec_hdr *h, const void *topic,
 				payload, h->payload_len);
 	h->crc = 0;
 	memcpy(p, h, TERN_LOG_RECORD_HDR);
-	h->crc = tern__crc32c(p + 4, len - 4);
-	memcpy(p, &h->crc, 4);
+	if (crc)
+		tern__rec_finish(p);
 	return len;
 }
 
-size_t
-tern__rec_encode(void *dst, const struct tern_log_msg *msg, uint64_t lsn,
-		uint8_t flags)
+static size_t
+tern__rec_encode_msg(void *dst, const struct tern_log_msg *msg,
+		uint16_t topic_len, uint64_t lsn, uint8_t flags, bool crc)
 {
 	struct tern__rec_hdr h = {
 		.flags = flags,
-		.topic_len = msg->topic_len ? msg->topic_len :
-			(uint16_t)strlen(msg->topic),
+		.topic_len = topic_len,
 		.type_version = msg->type_version,
 		.lsn = lsn,
 		.seq = msg->seq,
@@ -177,7 +225,24 @@ tern__rec_encode(void *dst, const struct tern_log_msg *msg, uint64_t lsn,
 		.tags_len = msg->tags_len,
 		.payload_len = msg->payload_len,
 	};
-	return tern__rec_put(dst, &h, msg->topic, msg->tags, msg->payload);
+	return tern__rec_put(dst, &h, msg->topic, msg->tags, msg->payload, crc);
+}
+
+size_t
+tern__rec_encode_nocrc(void *dst, const struct tern_log_msg *msg,
+		uint16_t topic_len, uint64_t lsn)
+{
+	return tern__rec_encode_msg(dst, msg, topic_len, lsn, 0, false);
+}
+
+size_t
+tern__rec_encode(void *dst, const struct tern_log_msg *msg, uint64_t lsn,
+		uint8_t flags)
+{
+	uint16_t tlen = msg->topic_len ? msg->topic_len :
+		(uint16_t)strlen(msg->topic);
+
+	return tern__rec_encode_msg(dst, msg, tlen, lsn, flags, true);
 }
 
 size_t
@@ -191,7 +256,7 @@ tern__rec_encode_seal(void *dst, uint64_t next_lsn, const char *next)
 	};
 
 	strncpy(name, next, sizeof(name) - 1);
-	return tern__rec_put(dst, &h, "", "", name);
+	return tern__rec_put(dst, &h, "", "", name, true);
 }
 
 int

@@ -90,6 +90,20 @@ size_t tern__rec_size(const struct tern_log_msg *msg);
 size_t tern__rec_encode(void *dst, const struct tern_log_msg *msg,
 		uint64_t lsn, uint8_t flags);
 
+/** Encode like tern__rec_encode() (flags 0, topic length given) but leave
+ * the CRC to tern__rec_finish()/tern__rec_finish3(), so a writer can CRC
+ * three records at once when it flushes. */
+size_t tern__rec_encode_nocrc(void *dst, const struct tern_log_msg *msg,
+		uint16_t topic_len, uint64_t lsn);
+
+/** Store the CRC of an encoded record. */
+void tern__rec_finish(uint8_t *rec);
+
+/** Store the CRCs of three encoded records, as three parallel chains: the
+ * crc32 instruction's throughput is three times its latency, and small
+ * records are too short to split. */
+void tern__rec_finish3(uint8_t *a, uint8_t *b, uint8_t *c);
+
 /** Encode a seal record naming @p next (< TERN__SEAL_NAME bytes). */
 size_t tern__rec_encode_seal(void *dst, uint64_t next_lsn, const char *next);
 

@@ -109,6 +109,21 @@ tern__writer_drain(struct tern_log_writer *w)
 		return w->err;
 	if (w->blen == 0)
 		return 0;
+	/* appends left the CRCs for now: three records at a time */
+	uint8_t *r[3];
+	unsigned int n = 0;
+	for (size_t off = 0; off < w->blen;) {
+		uint32_t len;
+		r[n++] = w->buf + off;
+		memcpy(&len, w->buf + off + 4, 4);
+		off += len;
+		if (n == 3) {
+			tern__rec_finish3(r[0], r[1], r[2]);
+			n = 0;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		tern__rec_finish(r[i]);
 	rc = tern__write_all(w->fd, w->buf, w->blen);
 	if (rc < 0) {
 		w->err = rc;
@@ -197,11 +212,15 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 	    (msg->tags_len && msg->tags == NULL) ||
 	    (msg->payload_len && msg->payload == NULL))
 		return -EINVAL;
-	size_t size = tern__rec_size(msg);
-	if (size == 0 || size > w->max_rec)
-		return -EMSGSIZE;
-	if (msg->topic_len == 0 && msg->topic[0] == '\0')
+	size_t tlen = msg->topic_len ? msg->topic_len : strlen(msg->topic);
+	if (tlen == 0)
 		return -EINVAL;
+	if (tlen > UINT16_MAX)
+		return -EMSGSIZE;
+	size_t size = (TERN_LOG_RECORD_HDR + tlen + (size_t)msg->tags_len +
+			(size_t)msg->payload_len + 7) & ~(size_t)7;
+	if (size > w->max_rec)
+		return -EMSGSIZE;
 
 	bool empty = w->seg_size == TERN__SEG_HDR;
 	if (w->pol.segment_bytes && !empty &&
@@ -224,7 +243,7 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 
 	uint64_t lsn = w->next_lsn++;
 	uint64_t off = w->seg_size;
-	tern__rec_encode(w->buf + w->blen, msg, lsn, 0);
+	tern__rec_encode_nocrc(w->buf + w->blen, msg, (uint16_t)tlen, lsn);
 	w->blen += size;
 	w->seg_size += size;
 	w->st.records++;
