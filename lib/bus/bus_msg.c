@@ -41,23 +41,14 @@ bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
 	return false;
 }
 
-struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
+static inline struct tern_msg *msg_init(struct tern_pub *p, struct rte_mbuf *m, uint32_t size)
 {
 	struct tern_client *c = p->c;
-	struct rte_mbuf *m;
-	struct tern_msg *msg;
-	unsigned idx;
+	struct tern_msg *msg = tern__msg(m);
+	unsigned idx = (unsigned)__builtin_ctzll(c->alloc_free);
 
-	if (size > c->shm->msg_size || c->alloc_free == 0)
-		return NULL;
-	m = rte_mbuf_raw_alloc(c->pool);
-	if (m == NULL)
-		return NULL;
-	idx = (unsigned)__builtin_ctzll(c->alloc_free);
 	c->alloc_free &= ~(UINT64_C(1) << idx);
 	c->slot->alloc[idx] = m;        /* reclaim frees it if we die now */
-
-	msg = tern__msg(m);
 	msg->seq = 0;                   /* new incarnation: see bus_reclaim.c */
 	msg->event_ns = 0;
 	msg->topic_id = p->topic_id;
@@ -68,6 +59,32 @@ struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
 	msg->capacity = c->shm->msg_size;
 	msg->slot__ = idx;
 	return msg;
+}
+
+int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msgs, unsigned n)
+{
+	struct tern_client *c = p->c;
+	struct rte_mbuf *m[TERN_ALLOC_MAX];
+
+	if (size > c->shm->msg_size || n > TERN_ALLOC_MAX)
+		return -EINVAL;
+	if ((unsigned)__builtin_popcountll(c->alloc_free) < n ||
+	    rte_mempool_get_bulk(c->pool, (void **)m, n) != 0)
+		return -ENOBUFS;
+	for (unsigned i = 0; i < n; i++)
+		msgs[i] = msg_init(p, m[i], size);
+	return 0;
+}
+
+struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
+{
+	struct tern_client *c = p->c;
+	struct rte_mbuf *m;
+
+	if (size > c->shm->msg_size || c->alloc_free == 0)
+		return NULL;
+	m = rte_mbuf_raw_alloc(c->pool);
+	return m ? msg_init(p, m, size) : NULL;
 }
 
 void tern_msg_free(struct tern_pub *p, struct tern_msg *msg)

@@ -171,6 +171,129 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	return seq;
 }
 
+/* Free space in f's ring, refreshing the cached consumer position only when
+ * the cached view shows less than want. */
+static inline uint32_t link_room(struct tern__fanout *f, uint32_t want)
+{
+	struct rte_ring *r = f->ring;
+	uint32_t prod = r->prod.tail;
+	uint32_t room = r->capacity - (prod - f->cons_cache);
+
+	if (room >= want)
+		return room;
+	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
+	return r->capacity - (prod - f->cons_cache);
+}
+
+static inline void link_enqueue_n(struct rte_ring *r, struct rte_mbuf *const *objs, uint32_t n)
+{
+	uint32_t head = r->prod.tail, mask = r->mask;
+	void **slots = ring_slots(r);
+
+	for (uint32_t i = 0; i < n; i++)
+		slots[(head + i) & mask] = objs[i];
+	r->prod.head = head + n;
+	/* Release: the slots are written before the consumer can see them. */
+	__atomic_store_n(&r->prod.tail, head + n, __ATOMIC_RELEASE);
+}
+
+static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
+				     struct tern_msg **msgs, unsigned n)
+{
+	struct tern_client *c = p->c;
+	struct tern__journal *j = &c->slot->journal;
+	uint32_t room[TERN_FANOUT_MAX], gen, nl, k = n, i, taken = 0;
+	uint64_t mask = 0;
+	int64_t now;
+
+	gen = __atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE);
+	if (unlikely(gen != t->applied_gen))
+		apply_pending(t, gen);
+	nl = t->n_active;
+	for (i = 0; i < nl; i++) {
+		room[i] = link_room(&t->active[i], n);
+		if (t->active[i].policy == TERN_POLICY_BACKPRESSURE && room[i] < k)
+			k = room[i];
+	}
+	if (k == 0)
+		return 0;
+
+	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
+	for (uint32_t x = 0; x < k; x++) {
+		struct tern_msg *msg = msgs[x];
+		struct rte_mbuf *m = tern__mbuf(msg);
+		msg->seq = ++t->seq;
+		msg->send_ns = now;
+		msg->recv_ns = now;
+		msg->holders__ = 0;
+		m->data_len = (uint16_t)(msg->size + msg->tags_len);
+		m->pkt_len = m->data_len;
+		j->burst[x] = m;
+	}
+	for (i = 0; i < nl; i++) {
+		uint64_t bit = UINT64_C(1) << t->active[i].slot;
+		if (room[i] > k)
+			room[i] = k;
+		else if (room[i] < k)
+			tern__shm_link(c->shm, t->active[i].link_id)->dropped += k - room[i];
+		for (uint32_t x = 0; x < room[i]; x++)
+			msgs[x]->holders__ |= bit;
+		j->room[i] = (uint16_t)room[i];
+		if (room[i])
+			mask |= UINT64_C(1) << i;
+		if (room[i] > taken)
+			taken = room[i];
+	}
+	c->slot->published += k;
+	/* Links take prefixes: msgs[taken, k) were dropped everywhere. */
+	for (uint32_t x = taken; x < k; x++) {
+		tern__alloc_forget(c, msgs[x]);
+		rte_mbuf_raw_free(tern__mbuf(msgs[x]));
+	}
+	if (taken == 0)
+		return k;
+
+	/* From here reclaim follows the journal, not the allocation slots. */
+	j->topic_id = p->topic_id;
+	j->mask = mask;
+	j->step = TERN__STEP(TERN_FANOUT_MAX, 0);
+	rte_compiler_barrier();
+	j->nb = taken;
+	rte_compiler_barrier();
+	for (uint32_t x = 0; x < taken; x++)
+		tern__alloc_forget(c, msgs[x]);
+	while (mask != 0) {
+		struct rte_ring *r;
+
+		i = (uint32_t)__builtin_ctzll(mask);
+		mask &= mask - 1;
+		r = t->active[i].ring;
+		j->step = TERN__STEP(i, r->prod.tail);
+		rte_compiler_barrier();
+		link_enqueue_n(r, j->burst, room[i]);
+	}
+	rte_compiler_barrier();
+	j->nb = 0;
+	return k;
+}
+
+unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned n)
+{
+	struct tern__topic *t = p->t;
+	unsigned k;
+
+	if (n > TERN_BURST_MAX)
+		n = TERN_BURST_MAX;
+	if (n == 0)
+		return 0;
+	if (p->exclusive)
+		return publish_burst_locked(p, t, msgs, n);
+	topic_lock(t, p->owner);
+	k = publish_burst_locked(p, t, msgs, n);
+	topic_unlock(t);
+	return k;
+}
+
 int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 {
 	struct tern__topic *t = p->t;

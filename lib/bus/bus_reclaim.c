@@ -156,6 +156,43 @@ static uint32_t finish_publish(struct tern__shm *shm, struct tern__journal *j)
 	return freed;
 }
 
+static bool in_burst(const struct tern__journal *j, struct rte_mbuf *m)
+{
+	for (uint32_t x = 0; x < j->nb && x < TERN_BURST_MAX; x++)
+		if (j->burst[x] == m)
+			return true;
+	return false;
+}
+
+/* The burst that was in flight: each link took a prefix of it. */
+static uint32_t finish_burst(struct tern__shm *shm, struct tern__journal *j)
+{
+	struct tern__topic *t = tern__shm_topic(shm, j->topic_id);
+	uint32_t next = (uint32_t)j->step, tail_before = (uint32_t)(j->step >> 32);
+	uint64_t mask = j->mask;
+	uint32_t freed = 0;
+
+	while (mask != 0) {
+		uint32_t i = (uint32_t)__builtin_ctzll(mask);
+		const struct tern__fanout *f = &t->active[i];
+		uint32_t room = RTE_MIN(j->room[i], (uint32_t)j->nb), done;
+
+		mask &= mask - 1;
+		if (i < next && next < TERN_FANOUT_MAX) {
+			done = room;
+		} else if (i == next) {
+			ring_rollback_prod(f->ring);
+			done = f->ring->prod.tail != tail_before ? room : 0;
+		} else {
+			done = 0;
+		}
+		tern__shm_link(shm, f->link_id)->dropped += room - done;
+		for (uint32_t x = done; x < room; x++)
+			freed += tern__release_ref(j->burst[x], UINT64_C(1) << f->slot);
+	}
+	return freed;
+}
+
 void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 			  struct tern__reclaim_stats *st)
 {
@@ -166,15 +203,18 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 	st->freed = st->unlocked = 0;
 	if (j->m != NULL && j->topic_id < shm->max_topics)
 		st->freed += finish_publish(shm, j);
+	if (j->nb != 0 && j->nb <= TERN_BURST_MAX && j->topic_id < shm->max_topics)
+		st->freed += finish_burst(shm, j);
 	for (uint32_t i = 0; i < TERN_ALLOC_MAX; i++) {
 		struct rte_mbuf *m = c->alloc[i];
-		if (m != NULL && m != j->m) {
+		if (m != NULL && m != j->m && !in_burst(j, m)) {
 			rte_mbuf_raw_free(m);
 			st->freed++;
 		}
 		c->alloc[i] = NULL;
 	}
 	j->m = NULL;
+	j->nb = 0;
 	for (uint32_t i = 0; i < shm->max_topics; i++) {
 		struct tern__topic *t = tern__shm_topic(shm, i);
 		if (t->lock == owner) {

@@ -50,6 +50,7 @@
 #define TERN_SUB_LINKS_MAX 256      /* topics one pattern subscription can follow */
 #define TERN_HELD_MAX 512           /* polled, unreleased views per subscription */
 #define TERN_ALLOC_MAX 64           /* allocated, unpublished messages per client */
+#define TERN_BURST_MAX 32           /* messages per tern_publish_burst() */
 #define TERN_NONE UINT32_MAX
 
 enum tern__state { TERN__FREE = 0, TERN__LIVE = 1, TERN__RETIRING = 2, TERN__ORPHAN = 3 };
@@ -125,12 +126,15 @@ struct tern__sub {
 struct tern__journal {
 	struct rte_mbuf *m;         /* NULL: no publish past its holders preset */
 	uint32_t topic_id;
-	uint32_t pad;
+	uint32_t nb;                /* a burst in flight: burst[0, nb); 0: none */
 	uint64_t mask;              /* active[] entries the message goes to */
 	/* One 64-bit store, so a kill never leaves one half updated:
 	 * low 32 bits the active[] index being enqueued, high 32 bits that
 	 * ring's prod.tail before the enqueue. */
 	uint64_t step;
+	/* tern_publish_burst(): active[i] takes the prefix burst[0, room[i]). */
+	uint16_t room[TERN_FANOUT_MAX];
+	struct rte_mbuf *burst[TERN_BURST_MAX];
 };
 #define TERN__STEP(next, tail) ((uint64_t)(tail) << 32 | (uint32_t)(next))
 

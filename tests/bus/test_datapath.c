@@ -258,6 +258,47 @@ static void tags_travel_with_the_message(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+static void burst_publish_keeps_order_and_policies(void **state)
+{
+	(void)state;
+	uint32_t t = topic("burst.topic");
+	struct tern_client *c = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(c, t, true);
+	struct tern_sub *drop = fx_sub(c, next_sub++, "burst.topic", TERN_POLICY_DROP, 8);
+	struct tern_sub *bp = fx_sub(c, next_sub++, "burst.topic", TERN_POLICY_BACKPRESSURE, 16);
+	struct tern_msg *m[32];
+	const struct tern_msg *v[32];
+
+	for (int i = 0; i < 32; i++) {
+		assert_non_null(m[i] = tern_msg_alloc(p, 8));
+		memcpy(tern_msg_data(m[i]), &(uint64_t){ (uint64_t)i }, 8);
+	}
+	/* bp takes 16: the burst stops there; drop takes its 8 and drops 8. */
+	assert_int_equal(tern_publish_burst(p, m, 32), 16);
+	assert_int_equal(tern__shm_link(fx_dp.shm, drop->s->links[0])->dropped, 8);
+	assert_int_equal(tern_poll(drop, v, 32), 8);
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(v[i]->seq, i + 1);
+	tern_release(drop, v, 8);
+	assert_int_equal(tern_publish_burst(p, m + 16, 16), 0);       /* bp full */
+	assert_int_equal(tern_poll(bp, v, 32), 16);
+	for (unsigned i = 0; i < 16; i++) {
+		assert_int_equal(v[i]->seq, i + 1);
+		assert_int_equal(fx_value(v[i]), i);
+	}
+	tern_release(bp, v, 16);
+	assert_int_equal(tern_publish_burst(p, m + 16, 16), 16);      /* the caller's rest */
+	assert_int_equal(tern_poll(bp, v, 32), 16);
+	assert_int_equal(v[0]->seq, 17);
+	assert_int_equal(fx_value(v[15]), 31);
+	tern_release(bp, v, 16);
+	drain_release(drop);
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(drop);
+	fx_sub_free(bp);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +309,7 @@ int main(void)
 		cmocka_unit_test(exclusive_publisher_is_alone),
 		cmocka_unit_test(two_publishers_one_order_nothing_lost),
 		cmocka_unit_test(tags_travel_with_the_message),
+		cmocka_unit_test(burst_publish_keeps_order_and_policies),
 	};
 
 	if (fx_eal_init() < 0) {

@@ -211,6 +211,58 @@ static void dead_publisher_mid_fanout(void **state)
 	}
 }
 
+/* Killed in the middle of a burst: link 0 took its prefix, link 1 was
+ * mid-reservation, link 2 not reached. */
+static void dead_publisher_mid_burst(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+	struct tern_sub *s[3];
+	struct tern__topic *tp = tern__shm_topic(fx_dp.shm, t);
+	struct tern__journal *j = &pc->slot->journal;
+	struct tern_msg *m[8];
+
+	for (int i = 0; i < 3; i++)
+		s[i] = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+	fx_publish(p, 1);       /* adopts the fan-out list */
+	for (int i = 0; i < 3; i++)
+		drain(s[i], 1);
+	for (int x = 0; x < 8; x++) {
+		m[x] = tern_msg_alloc(p, 8);
+		m[x]->seq = ++tp->seq;
+		m[x]->holders__ = 0;
+		j->burst[x] = tern__mbuf(m[x]);
+	}
+	for (uint32_t i = 0; i < 3; i++) {
+		j->room[i] = (uint16_t)(8 - i * 2);       /* prefixes of 8, 6 and 4 */
+		for (uint32_t x = 0; x < j->room[i]; x++)
+			m[x]->holders__ |= UINT64_C(1) << tp->active[i].slot;
+	}
+	j->topic_id = t;
+	j->mask = 7;
+	j->step = TERN__STEP(TERN_FANOUT_MAX, 0);
+	j->nb = 8;
+	for (int x = 0; x < 8; x++)
+		tern__alloc_forget(pc, m[x]);
+	struct rte_ring *r0 = tp->active[0].ring, *r1 = tp->active[1].ring;
+	j->step = TERN__STEP(0, r0->prod.tail);
+	rte_ring_sp_enqueue_bulk(r0, (void **)j->burst, 8, NULL);
+	j->step = TERN__STEP(1, r1->prod.tail);
+	r1->prod.head += 6;     /* killed between head and tail */
+	gone(pc);
+	drain(s[0], 8);
+	drain(s[1], 0);
+	drain(s[2], 0);
+	assert_int_equal(tern__shm_link(fx_dp.shm, s[1]->s->links[0])->dropped, 6);
+	assert_int_equal(tern__shm_link(fx_dp.shm, s[2]->s->links[0])->dropped, 4);
+	gone(sc);
+	for (int i = 0; i < 3; i++)
+		fx_sub_free(s[i]);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
 /* Killed with messages allocated and not yet published. */
 static void dead_publisher_with_allocations(void **state)
 {
@@ -234,6 +286,7 @@ int main(void)
 		cmocka_unit_test(dead_mid_dequeue_uncommitted),
 		cmocka_unit_test(dead_mid_release),
 		cmocka_unit_test(dead_publisher_mid_fanout),
+		cmocka_unit_test(dead_publisher_mid_burst),
 		cmocka_unit_test(dead_publisher_with_allocations),
 	};
 

@@ -55,6 +55,7 @@ struct perf_stream_arg {
 	uint32_t size;
 	unsigned subs;          /* subscriptions held by side B */
 	unsigned pubs;          /* publisher handles on side A (1: exclusive) */
+	bool burst;             /* A allocates and publishes 32 at a time */
 };
 
 #endif

@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 		struct perf_stream_arg one = { .size = sizes[i], .subs = 1, .pubs = 1 };
 		struct perf_stream_arg four = { .size = sizes[i], .subs = 4, .pubs = 1 };
 		struct perf_stream_arg two = { .size = sizes[i], .subs = 1, .pubs = 2 };
+		struct perf_stream_arg burst = { .size = sizes[i], .subs = 1, .pubs = 1, .burst = true };
 
 		rv = perf_run(sh, perf_side_raw_stream, &raw, true);
 		fails += rv != 0;
@@ -134,6 +135,9 @@ int main(int argc, char **argv)
 		rv = perf_run(sh, perf_side_tern_stream, &one, true);
 		fails += rv != 0;
 		emit_tput("tern-1pub-1sub", sizes[i], rv, placement);
+		rv = perf_run(sh, perf_side_tern_stream, &burst, true);
+		fails += rv != 0;
+		emit_tput("tern-1pub-1sub-burst32", sizes[i], rv, placement);
 		rv = perf_run(sh, perf_side_tern_stream, &four, true);
 		fails += rv != 0;
 		emit_tput("tern-1pub-4sub (per sub)", sizes[i], rv,

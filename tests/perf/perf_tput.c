@@ -119,6 +119,18 @@ void perf_side_tern_stream(int side, struct perf_shared *sh, struct tern_client 
 				goto fail;
 		sh->ready[0] = 1;
 		perf_wait(&sh->ready[1]);
+		while (a->burst && !sh->done) {
+			struct tern_msg *mb[32];
+			unsigned k = 0;
+			if (tern_msg_alloc_bulk(p[0], a->size, mb, 32) < 0)
+				continue;
+			for (int i = 0; i < 32; i++)
+				memset(tern_msg_data(mb[i]), i, a->size);
+			while (k < 32 && !sh->done)
+				k += tern_publish_burst(p[0], mb + k, 32 - k);
+			for (; k < 32; k++)
+				tern_msg_free(p[0], mb[k]);
+		}
 		for (uint64_t i = 0; !sh->done; i++) {
 			struct tern_pub *pp = p[i % a->pubs];
 			struct tern_msg *m = tern_msg_alloc(pp, a->size);

@@ -138,6 +138,13 @@ TERN_API void tern_pub_close(struct tern_pub *p);
  *   the publisher has TERN_ALLOC_MAX messages outstanding.
  */
 TERN_API struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size);
+/**
+ * Allocate n messages at once (bulk: all or none), each with room for size
+ * payload bytes; as tern_msg_alloc() otherwise.
+ * @return 0, or -ENOBUFS (pool empty or TERN_ALLOC_MAX outstanding), -EINVAL.
+ */
+TERN_API int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msgs,
+				 unsigned n);
 /** Free a message that was allocated and not published. */
 TERN_API void tern_msg_free(struct tern_pub *p, struct tern_msg *m);
 /** Append tags ("key=value", each NUL-terminated) after the payload. @return 0 or -ENOSPC. */
@@ -152,6 +159,18 @@ TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, siz
  * @return the sequence number (> 0), or TERN_EBACKPRESSURE.
  */
 TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
+
+/**
+ * Publish up to n messages, in order, on the publisher's topic, taking the
+ * topic and touching each subscriber's ring once for the whole burst.
+ * Burst semantics: the first k are published (sequence numbers seq0 + 1 ..
+ * seq0 + k, consecutive), the bus owns them, and the caller still owns
+ * msgs[k, n).  k < n only when a backpressure subscriber is full.
+ * n is at most TERN_PUB_BURST_MAX (32).
+ * @return k (0..n).
+ */
+#define TERN_PUB_BURST_MAX 32
+TERN_API unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned n);
 
 /** Subscription options; zero-initialise. */
 struct tern_sub_opts {
