@@ -6,6 +6,7 @@
  * refused even through list<>: it would make decode validation recurse
  * without a bound the schema can state.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "terngen.h"
@@ -93,7 +94,8 @@ static void add_sym(const char *name, struct tg_loc loc, struct tg_enum *en, str
 			 old->loc.file, old->loc.line, old->loc.col);
 		return;
 	}
-	if (is_c_keyword(name) || tg_kind_from_name(name, &(enum tg_kind){ TG_I8 })) {
+	if (is_c_keyword(name) || tg_kind_from_name(name, &(enum tg_kind){ TG_I8 }) ||
+	    strncmp(name, "tern_", 5) == 0) {
 		tg_error(loc, "'%s' is reserved and cannot name a type", name);
 		return;
 	}
@@ -119,6 +121,12 @@ static void check_enum(struct tg_enum *e)
 		if (is_c_keyword(v->name))
 			tg_error(v->loc, "'%s' is a C keyword and cannot name an enum value",
 				 v->name);
+		/* E_<value> would collide with the generated E_valid(), E_name()
+		 * and E_desc */
+		if (!strcmp(v->name, "valid") || !strcmp(v->name, "name") ||
+		    !strcmp(v->name, "desc"))
+			tg_error(v->loc, "enum value name '%s' is reserved (it would clash with "
+				 "the generated %s_%s)", v->name, e->name, v->name);
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(e->vals[j].name, v->name) == 0)
 				tg_error(v->loc, "duplicate enum value name '%s' in enum '%s'",
@@ -269,6 +277,18 @@ void tg_sema(void)
 		for (size_t i = 0; i < tg_files[f]->nmsgs; i++) {
 			struct tg_msg *m = tg_files[f]->msgs[i];
 			add_sym(m->name, m->loc, NULL, m);
+		}
+	}
+	/* message M generates struct M_list: no type may be called that */
+	for (size_t i = 0; i < nsyms; i++) {
+		size_t n = strlen(syms[i].name);
+		if (n > 5 && strcmp(syms[i].name + n - 5, "_list") == 0) {
+			char *base = tg_strndup(syms[i].name, n - 5);
+			struct sym *m = find_sym(base);
+			if (m && m->msg)
+				tg_error(syms[i].loc, "type name '%s' clashes with the list type "
+					 "generated for message '%s'", syms[i].name, base);
+			free(base);
 		}
 	}
 	for (size_t f = 0; f < tg_nfiles; f++) {
