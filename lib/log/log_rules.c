@@ -209,17 +209,30 @@ tern_log_append(struct tern_log *log, const struct tern_log_msg *msg,
 	return tern_log_writer_append(w, msg);
 }
 
-int
-tern_log_flush(struct tern_log *log)
+/* Run @p fn on every writer; the first error wins, the rest still run. */
+static int
+tern__log_each(struct tern_log *log, int (*fn)(struct tern_log_writer *w))
 {
 	int rc = 0;
 
 	for (unsigned int i = 0; i < log->nstreams; i++) {
-		int r = tern_log_writer_flush(log->streams[i].w);
+		int r = fn(log->streams[i].w);
 		if (r < 0 && rc == 0)
 			rc = r;
 	}
 	return rc;
+}
+
+int
+tern_log_flush(struct tern_log *log)
+{
+	return tern__log_each(log, tern_log_writer_flush);
+}
+
+int
+tern_log_tick(struct tern_log *log)
+{
+	return tern__log_each(log, tern_log_writer_tick);
 }
 
 int

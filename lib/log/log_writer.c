@@ -99,7 +99,24 @@ out_unlink:
 	return rc;
 }
 
-/* Buffered bytes and index entries to the kernel; publish the watermark. */
+/* Staged index entries to the kernel, after the data they point to.  Not
+ * at every flush: with 1 KiB records that doubled the write() calls.  An
+ * entry not yet written only makes a seek scan a little further (at most
+ * TERN__IPEND entries' worth of segment); a write error only costs a
+ * rebuild at the next open, since the index is a hint. */
+static void
+tern__writer_index_out(struct tern_log_writer *w)
+{
+	if (w->nipend && w->idx_fd >= 0 &&
+	    tern__write_all(w->idx_fd, w->ipend,
+			    w->nipend * sizeof(w->ipend[0])) < 0) {
+		close(w->idx_fd);
+		w->idx_fd = -1;
+	}
+	w->nipend = 0;
+}
+
+/* Buffered bytes to the kernel; publish the watermark. */
 static int
 tern__writer_drain(struct tern_log_writer *w)
 {
@@ -132,15 +149,6 @@ tern__writer_drain(struct tern_log_writer *w)
 	w->blen = 0;
 	w->st.writes++;
 	w->written = w->next_lsn - 1;
-	/* the index is a hint: its write error only costs a rebuild later */
-	if (w->nipend) {
-		if (tern__write_all(w->idx_fd, w->ipend,
-				w->nipend * sizeof(w->ipend[0])) < 0) {
-			close(w->idx_fd);
-			w->idx_fd = -1;
-		}
-		w->nipend = 0;
-	}
 	if (w->fl)
 		tern__flusher_written(w->fl, &w->slot, w->written);
 	else
@@ -159,6 +167,7 @@ tern__writer_rotate(struct tern_log_writer *w, int64_t now)
 	rc = tern__writer_drain(w);
 	if (rc < 0)
 		return rc;
+	tern__writer_index_out(w);
 	if (w->nseg == w->segcap) {
 		size_t cap = w->segcap * 2;
 		struct tern__seg *v = realloc(w->segs, cap * sizeof(*v));
@@ -253,10 +262,33 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 		w->idx_last_off = off;
 		tern__idx_entry_init(&w->ipend[w->nipend++], lsn, msg->seq,
 				msg->recv_ns, off);
-		if (w->nipend == TERN__IPEND && (rc = tern__writer_drain(w)) < 0)
-			return rc;
+		if (w->nipend == TERN__IPEND) {
+			if ((rc = tern__writer_drain(w)) < 0)
+				return rc;
+			tern__writer_index_out(w);
+		}
 	}
 	return (int64_t)lsn;
+}
+
+int
+tern_log_writer_tick(struct tern_log_writer *w)
+{
+	int rc = tern__writer_drain(w);
+
+	if (rc < 0)
+		return rc;
+	tern__writer_index_out(w);
+	if (w->next_rotate_ns == INT64_MAX)
+		return 0;
+	int64_t now = tern__writer_now(w);
+	if (now < w->next_rotate_ns)
+		return 0;
+	if (w->seg_size == TERN__SEG_HDR) {        /* nothing to close */
+		w->next_rotate_ns = tern__next_rotation(now, w->pol.rotate_utc_sec);
+		return 0;
+	}
+	return tern__writer_rotate(w, now);
 }
 
 void
@@ -280,6 +312,7 @@ tern_log_writer_sync(struct tern_log_writer *w)
 
 	if (rc < 0)
 		return rc;
+	tern__writer_index_out(w);
 	if (w->fl)
 		return tern__flusher_wait(w->fl, &w->slot, w->written);
 	if (fdatasync(w->fd) < 0 || fsync(w->dirfd) < 0)

@@ -162,6 +162,44 @@ segments_rotate_when_utc_time_of_day_passes(void **state)
 }
 
 static void
+tick_rotates_an_idle_stream_at_the_boundary(void **state)
+{
+	int64_t now = 1795478398LL * 1000000000;   /* 23:59:58 UTC */
+	struct tern_log_opts o = {.clock = tlt_clock, .clock_clientd = &now};
+	struct tern_log_policy pol = {.rotate_utc_sec = 0};
+	struct tern_log_writer *w;
+	struct tern_log_reader *r;
+	struct tern_log_msg m;
+	struct tlt_msg t;
+
+	(void)state;
+	assert_int_equal(tern_log_writer_open(dir, "idle", &pol, &o, &w), 0);
+	assert_int_equal(tern_log_reader_open(dir, "idle", TERN_LOG_START_EARLIEST,
+			0, NULL, &r), 0);
+	tlt_msg_init(&t, "md.eq.AAPL", 1, 10);
+	assert_int_equal(tern_log_writer_append(w, &t.m), 1);
+	assert_int_equal(tern_log_reader_next(r, &m), -EAGAIN);  /* buffered */
+	assert_int_equal(tern_log_writer_tick(w), 0);             /* flushes */
+	assert_int_equal(tern_log_reader_next(r, &m), 0);
+	assert_int_equal(tlt_count(dir, ".tlog"), 1);
+	now += 3LL * 1000000000;                                  /* 00:00:01 */
+	assert_int_equal(tern_log_writer_tick(w), 0);
+	assert_int_equal(tlt_count(dir, ".tlog"), 2);
+	assert_int_equal(tern_log_writer_tick(w), 0);             /* empty: stays */
+	now += 86400LL * 1000000000;
+	assert_int_equal(tern_log_writer_tick(w), 0);
+	assert_int_equal(tlt_count(dir, ".tlog"), 2);
+	/* the follower moves to the new segment and gets what comes next */
+	tlt_msg_init(&t, "md.eq.AAPL", 2, 10);
+	assert_int_equal(tern_log_writer_append(w, &t.m), 2);
+	assert_int_equal(tern_log_writer_flush(w), 0);
+	assert_int_equal(tern_log_reader_next(r, &m), 0);
+	assert_int_equal(m.lsn, 2);
+	tern_log_reader_close(r);
+	assert_int_equal(tern_log_writer_close(w), 0);
+}
+
+static void
 retention_by_size_keeps_the_newest_and_the_active(void **state)
 {
 	struct tern_log_policy pol = {.segment_bytes = 4096,
@@ -365,6 +403,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(append_rejects_bad_messages, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(segments_rotate_by_size_and_sort_by_time, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(segments_rotate_when_utc_time_of_day_passes, tlt_setup, tlt_teardown),
+		cmocka_unit_test_setup_teardown(tick_rotates_an_idle_stream_at_the_boundary, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(retention_by_size_keeps_the_newest_and_the_active, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(retention_by_age_counts_from_the_segment_close, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(damaged_or_missing_index_is_rebuilt, tlt_setup, tlt_teardown),

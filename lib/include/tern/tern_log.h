@@ -134,6 +134,15 @@ TERN_API int64_t tern_log_writer_append(struct tern_log_writer *w,
 TERN_API int tern_log_writer_flush(struct tern_log_writer *w);
 
 /**
+ * Housekeeping for a writer that may be idle: hand buffered records to the
+ * kernel and rotate when the UTC time of day has passed, even if no append
+ * comes.  Call it from the storage role's timer (every 100 ms, say); with
+ * nothing to do it reads the clock and returns.
+ * @return 0; negative errno from write() or the rotation.
+ */
+TERN_API int tern_log_writer_tick(struct tern_log_writer *w);
+
+/**
  * Flush and block until everything appended is durable (fdatasync), whatever
  * the policy.  For shutdown, tools and tests, not for the storage lcore.
  * @return 0; negative errno from write() or fdatasync().
@@ -201,6 +210,9 @@ TERN_API int64_t tern_log_append(struct tern_log *log,
 
 /** Flush every writer (end of a burst).  @return 0 or the first error. */
 TERN_API int tern_log_flush(struct tern_log *log);
+
+/** tern_log_writer_tick() on every writer.  @return 0 or the first error. */
+TERN_API int tern_log_tick(struct tern_log *log);
 
 /** Close every writer and free the log.  @return 0 or the first error. */
 TERN_API int tern_log_close(struct tern_log *log);
