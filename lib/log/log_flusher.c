@@ -103,7 +103,9 @@ tern__flusher_main(void *arg)
 
 		pthread_mutex_lock(&f->mu);
 		s->busy = false;
-		s->last_sync_ns = now;
+		/* interval counts from the end of a sync: a slow disk gets a
+		 * pause between syncs instead of back-to-back ones */
+		s->last_sync_ns = tern__mono_ns();
 		if (err < 0 && s->err == 0)
 			s->err = err;
 		if (s->err == 0 && target > s->synced) {
