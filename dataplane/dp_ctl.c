@@ -58,12 +58,13 @@ static int reply_stats(struct dp *dp)
 
 	for (uint32_t i = 0; i < shm->max_topics && nt < RTE_DIM(ts); i++) {
 		struct tern__topic *t = tern__shm_topic(shm, i);
-		uint64_t delivered = 0;
+		uint64_t delivered = t->delivered_gone;
 		if (t->state != TERN__LIVE)
 			continue;
 		for (uint32_t l = 0; l < shm->max_links; l++) {
 			struct tern__link *k = tern__shm_link(shm, l);
-			if (k->state != TERN__FREE && k->topic_id == i)
+			if (k->state != TERN__FREE && k->topic_id == i &&
+			    dp->link_topic_inc[l] == dp->topic_inc[i])
 				delivered += k->delivered;
 		}
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,

@@ -121,8 +121,11 @@ static void link_free(struct dp *dp, uint32_t li)
 	struct tern__link *l = tern__shm_link(shm, li);
 
 	tern__drain_link(shm, l);
-	if (l->topic_id < shm->max_topics && dp->topic_inc[l->topic_id] == dp->link_topic_inc[li])
-		tern__shm_topic(shm, l->topic_id)->slots_used &= ~(UINT64_C(1) << l->slot);
+	if (l->topic_id < shm->max_topics && dp->topic_inc[l->topic_id] == dp->link_topic_inc[li]) {
+		struct tern__topic *t = tern__shm_topic(shm, l->topic_id);
+		t->slots_used &= ~(UINT64_C(1) << l->slot);
+		t->delivered_gone += l->delivered;  /* stats outlive the subscription */
+	}
 	rte_ring_free(l->ring);
 	memset(l, 0, sizeof(*l));
 	l->state = TERN__FREE;

@@ -81,6 +81,7 @@ struct tern__topic {
 	uint32_t state;             /* enum tern__state */
 	uint32_t n_publishers;
 	uint64_t slots_used;        /* holder bits taken by links (dataplane only) */
+	uint64_t delivered_gone;    /* delivered by links since freed (dataplane only) */
 } __rte_cache_aligned;
 
 struct tern__link {

@@ -30,6 +30,8 @@ done
 expect_eq "$(jget '["last_seq"]' < "$T/p")" $N "publisher's last seq"
 
 stats=$("$TERNCTL" stats --json) || fail "ternctl stats"
-expect_eq "$(echo "$stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([t for t in d["topics"] if t["name"]=="it.pubsub"][0]["published"])')" $N "ternctl published"
+topic_stat() { echo "$stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([t for t in d["topics"] if t["name"]=="it.pubsub"][0][sys.argv[1]])' "$1"; }
+expect_eq "$(topic_stat published)" $N "ternctl published"
+expect_eq "$(topic_stat delivered)" $((2 * N)) "ternctl delivered (two subscribers, after they left)"
 for _ in $(seq 1 40); do [ "$(pool_free)" = "$base" ] && break; sleep 0.05; done
 expect_eq "$(pool_free)" "$base" "pool free count back to baseline"
