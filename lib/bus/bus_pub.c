@@ -99,6 +99,16 @@ static void __rte_noinline apply_pending(struct tern__topic *t, uint32_t gen)
 	t->applied_gen = gen;
 }
 
+/* The fan-out list in force for this publish; returns its length. */
+static inline uint32_t adopt_pending(struct tern__topic *t)
+{
+	uint32_t gen = __atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(gen != t->applied_gen))
+		apply_pending(t, gen);
+	return t->n_active;
+}
+
 static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 				     struct tern_msg *msg)
 {
@@ -106,14 +116,10 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	struct tern__journal *j = &c->slot->journal;
 	struct rte_mbuf *m = tern__mbuf(msg);
 	uint64_t mask = 0, holders = 0, full = 0;
-	uint32_t gen, n, i;
+	uint32_t n, i;
 	int64_t now;
 
-	gen = __atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE);
-	if (unlikely(gen != t->applied_gen))
-		apply_pending(t, gen);
-
-	n = t->n_active;
+	n = adopt_pending(t);
 	for (i = 0; i < n; i++) {
 		struct tern__fanout *f = &t->active[i];
 		if (likely(link_has_room(f))) {
@@ -202,14 +208,11 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 {
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
-	uint32_t room[TERN_FANOUT_MAX], gen, nl, k = n, i, taken = 0;
+	uint32_t room[TERN_FANOUT_MAX], nl, k = n, i, taken = 0;
 	uint64_t mask = 0;
 	int64_t now;
 
-	gen = __atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE);
-	if (unlikely(gen != t->applied_gen))
-		apply_pending(t, gen);
-	nl = t->n_active;
+	nl = adopt_pending(t);
 	for (i = 0; i < nl; i++) {
 		room[i] = link_room(&t->active[i], n);
 		if (t->active[i].policy == TERN_POLICY_BACKPRESSURE && room[i] < k)

@@ -126,29 +126,36 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 	return freed;
 }
 
+/*
+ * Did the dead publisher's enqueue on active[i] commit?  Links are enqueued
+ * in index order and step names the one under way with its ring's tail
+ * before: earlier ones committed, later ones were never touched, and the
+ * one under way committed iff its tail moved (a half-made reservation is
+ * rolled back first).
+ */
+static bool link_committed(const struct tern__journal *j, const struct tern__fanout *f,
+			   uint32_t i)
+{
+	uint32_t next = (uint32_t)j->step, tail_before = (uint32_t)(j->step >> 32);
+
+	if (i < next && next < TERN_FANOUT_MAX)
+		return true;
+	if (i != next)
+		return false;
+	ring_rollback_prod(f->ring);
+	return f->ring->prod.tail != tail_before;
+}
+
 /* The publish that was in flight: release the links it never reached. */
 static uint32_t finish_publish(struct tern__shm *shm, struct tern__journal *j)
 {
 	struct tern__topic *t = tern__shm_topic(shm, j->topic_id);
-	uint32_t next = (uint32_t)j->step, tail_before = (uint32_t)(j->step >> 32);
-	uint64_t mask = j->mask;
 	uint32_t freed = 0;
 
-	while (mask != 0) {
-		uint32_t i = (uint32_t)__builtin_ctzll(mask);
-		const struct tern__fanout *f = &t->active[i];
-		bool delivered;
+	for (uint64_t mask = j->mask; mask != 0; mask &= mask - 1) {
+		const struct tern__fanout *f = &t->active[__builtin_ctzll(mask)];
 
-		mask &= mask - 1;
-		if (i < next && next < TERN_FANOUT_MAX) {
-			delivered = true;
-		} else if (i == next) {
-			ring_rollback_prod(f->ring);
-			delivered = f->ring->prod.tail != tail_before;
-		} else {
-			delivered = false;
-		}
-		if (!delivered) {
+		if (!link_committed(j, f, (uint32_t)__builtin_ctzll(mask))) {
 			tern__shm_link(shm, f->link_id)->dropped++;
 			freed += tern__release_ref(j->m, UINT64_C(1) << f->slot);
 		}
@@ -168,24 +175,14 @@ static bool in_burst(const struct tern__journal *j, struct rte_mbuf *m)
 static uint32_t finish_burst(struct tern__shm *shm, struct tern__journal *j)
 {
 	struct tern__topic *t = tern__shm_topic(shm, j->topic_id);
-	uint32_t next = (uint32_t)j->step, tail_before = (uint32_t)(j->step >> 32);
-	uint64_t mask = j->mask;
 	uint32_t freed = 0;
 
-	while (mask != 0) {
+	for (uint64_t mask = j->mask; mask != 0; mask &= mask - 1) {
 		uint32_t i = (uint32_t)__builtin_ctzll(mask);
 		const struct tern__fanout *f = &t->active[i];
-		uint32_t room = RTE_MIN(j->room[i], (uint32_t)j->nb), done;
+		uint32_t room = RTE_MIN(j->room[i], (uint32_t)j->nb);
+		uint32_t done = link_committed(j, f, i) ? room : 0;
 
-		mask &= mask - 1;
-		if (i < next && next < TERN_FANOUT_MAX) {
-			done = room;
-		} else if (i == next) {
-			ring_rollback_prod(f->ring);
-			done = f->ring->prod.tail != tail_before ? room : 0;
-		} else {
-			done = 0;
-		}
 		tern__shm_link(shm, f->link_id)->dropped += room - done;
 		for (uint32_t x = done; x < room; x++)
 			freed += tern__release_ref(j->burst[x], UINT64_C(1) << f->slot);
