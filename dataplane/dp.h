@@ -24,6 +24,8 @@ struct dp_client {
 	uint32_t pubs[DP_MAX_PUBS_PER_CLIENT];  /* topic ids it publishes on */
 };
 
+struct tern_log;
+
 struct dp {
 	const struct tern_config *cfg;
 	struct tern__shm *shm;
@@ -34,6 +36,12 @@ struct dp {
 	uint32_t n_retiring;        /* links waiting for their topic to move on */
 	uint32_t n_armed_hint;      /* subscriptions with a wake-up fd */
 	volatile bool stop;
+	/* storage role (dp_storage.c) */
+	struct tern_log *log;
+	struct tern_client storage_client;
+	unsigned n_storage;
+	uint64_t storage_errors;
+	uint8_t *storage_slots[TERN_CFG_RULES_MAX]; /* holder bit by topic id */
 	/* control socket */
 	int listen_fd;
 	int conn_fd;
@@ -62,6 +70,12 @@ uint32_t dp_retire_links(struct dp *dp);
 uint32_t dp_wake_subs(struct dp *dp);
 uint64_t dp_pool_free(const struct dp *dp);
 uint64_t dp_pool_size(const struct dp *dp);
+
+/* dp_storage.c: the storage role. */
+int dp_storage_init(struct dp *dp);
+uint32_t dp_storage_poll(struct dp *dp);
+void dp_storage_tick(struct dp *dp);
+void dp_storage_close(struct dp *dp);
 
 /* dp_ctl.c: tern-control's socket. */
 int dp_ctl_open(struct dp *dp);

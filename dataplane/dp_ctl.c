@@ -70,7 +70,9 @@ static int reply_stats(struct dp *dp)
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,
 			.delivered = delivered, .publishers = t->n_publishers };
 	}
-	for (uint32_t i = 0; i < shm->max_subs && ns < RTE_DIM(ss); i++) {
+	/* Slots past tern-control's ranges are the storage role's own: they are
+	 * not tern-control's to list or reclaim (telemetry shows them). */
+	for (uint32_t i = 0; i < dp->cfg->max_subs && ns < RTE_DIM(ss); i++) {
 		struct tern__sub *s = tern__shm_sub(shm, i);
 		uint64_t dropped = 0, depth = 0;
 		if (s->state != TERN__LIVE)
@@ -83,7 +85,7 @@ static int reply_stats(struct dp *dp)
 		ss[ns++] = (struct DpSubStats){ .sub_id = i, .delivered = s->delivered,
 			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links };
 	}
-	for (uint32_t i = 0; i < shm->max_clients && nc < RTE_DIM(cs); i++) {
+	for (uint32_t i = 0; i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
 		struct tern__client *c = tern__shm_client(shm, i);
 		if (!dp->clients[i].live)
 			continue;
@@ -143,12 +145,22 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpClientAttach_TYPE_ID: {
 		DECODE(DpClientAttach, m);
+		if (m.client_id >= dp->cfg->max_clients) {
+			rv = -EINVAL;
+			snprintf(err, sizeof(err), "client id %u out of range", m.client_id);
+			break;
+		}
 		cstr(name, sizeof(name), m.name);
 		rv = dp_client_attach(dp, m.client_id, m.lcore_id, m.pid, name, err, sizeof(err));
 		break;
 	}
 	case DpClientGone_TYPE_ID: {
 		DECODE(DpClientGone, m);
+		if (m.client_id >= dp->cfg->max_clients) {
+			rv = -EPERM;
+			snprintf(err, sizeof(err), "client %u is the dataplane's own", m.client_id);
+			break;
+		}
 		uint64_t t0 = rte_rdtsc(), before = dp_pool_free(dp);
 		rv = dp_client_gone(dp, m.client_id, err, sizeof(err));
 		if (rv == 0)
@@ -182,6 +194,12 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpSubCreate_TYPE_ID: {
 		DECODE(DpSubCreate, m);
+		if (m.sub_id >= dp->cfg->max_subs || m.client_id >= dp->cfg->max_clients) {
+			rv = -EINVAL;
+			snprintf(err, sizeof(err), "subscription %u / client %u out of range",
+				 m.sub_id, m.client_id);
+			break;
+		}
 		cstr(name, sizeof(name), m.pattern);
 		if (m.has_fd && fd < 0) {
 			rv = -EINVAL;
@@ -197,7 +215,8 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpSubDelete_TYPE_ID: {
 		DECODE(DpSubDelete, m);
-		rv = dp_sub_delete(dp, m.sub_id, err, sizeof(err));
+		rv = m.sub_id >= dp->cfg->max_subs ? -EPERM
+			: dp_sub_delete(dp, m.sub_id, err, sizeof(err));
 		break;
 	}
 	default:

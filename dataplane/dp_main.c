@@ -144,20 +144,25 @@ static void remove_runtime(const char *prefix)
 
 static void run(struct dp *dp)
 {
+	uint64_t ticks = 0;
+
 	while (!dp->stop) {
 		int64_t timeout = 200 * 1000000LL;
 		int work;
 
-		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
+		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp) + (int)dp_storage_poll(dp);
 		/* Sleeping subscribers are woken by this loop: poll briskly while
 		 * any may be armed or a link waits to retire, else sleep on the
 		 * control socket.  The local message path never waits for us. */
-		if (dp->n_armed_hint || dp->n_retiring)
+		if (dp->n_armed_hint || dp->n_retiring || dp->n_storage)
 			timeout = 20 * 1000;
 		if (work)
 			timeout = 0;
 		dp_ctl_poll(dp, timeout);
+		if (dp->n_storage && ++ticks % 64 == 0)
+			dp_storage_tick(dp);
 	}
+	dp_storage_close(dp);
 }
 
 int main(int argc, char **argv)
@@ -213,6 +218,8 @@ int main(int argc, char **argv)
 	rv = dp_state_create(&g_dp);
 	if (rv == 0)
 		rv = dp_ctl_open(&g_dp);
+	if (rv == 0)
+		rv = dp_storage_init(&g_dp);
 	if (rv == 0)
 		rv = dp_telemetry_init(&g_dp);
 	if (rv == 0) {

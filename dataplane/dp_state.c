@@ -63,8 +63,9 @@ int dp_state_create(struct dp *dp)
 	const struct tern_config *cfg = dp->cfg;
 	struct tern__shm tmp = {
 		.max_topics = cfg->max_topics,
-		.max_subs = cfg->max_subs,
-		.max_clients = cfg->max_clients,
+		/* Slots past tern-control's range are the storage role's own. */
+		.max_subs = cfg->max_subs + cfg->n_rules,
+		.max_clients = cfg->max_clients + 1,
 		.max_links = DP_MAX_LINKS,
 	};
 	size_t size = tern__shm_layout(&tmp);

@@ -191,6 +191,9 @@ static void cfg_derive_paths(struct tern__cfg_state *st)
     if (!st->line[TERN__K_RUN_DIR] &&
         !cfg_join(c->run_dir, sizeof(c->run_dir), "/run/tern/", c->node_name))
         tern__cfg_err(st, st->line[TERN__K_NAME], "node", "name", "run_dir too long");
+    if (c->storage_dir[0] == '\0' &&
+        !cfg_join(c->storage_dir, sizeof(c->storage_dir), "/var/lib/tern/", c->node_name))
+        tern__cfg_err(st, st->line[TERN__K_NAME], "node", "name", "storage dir too long");
     if (!st->line[TERN__K_FILE_PREFIX] &&
         !cfg_join(c->file_prefix, sizeof(c->file_prefix), "tern_", c->node_name))
         tern__cfg_err(st, st->line[TERN__K_NAME], "node", "name", "file_prefix too long");

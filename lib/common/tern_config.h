@@ -72,6 +72,7 @@ struct tern_config {
      * .retain_seconds (0).  See lib/common/tern_config_storage.c. */
     struct tern_storage_rule_cfg rules[TERN_CFG_RULES_MAX];
     unsigned n_rules;
+    char storage_dir[TERN_CFG_PATH_MAX]; /* [storage] dir = ..., default /var/lib/tern/<name> */
 };
 
 /* The text of configs/default.ini, compiled in. */

@@ -122,6 +122,14 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
     uint64_t x;
     int slot;
 
+    if (strcmp(key, "dir") == 0) {
+        if (v[0] != '/' || strlen(v) >= sizeof(st->cfg->storage_dir))
+            tern__cfg_err(st, st->lineno, "storage", key, "expected an absolute path shorter "
+                          "than %zu bytes, not '%s'", sizeof(st->cfg->storage_dir), v);
+        else
+            strcpy(st->cfg->storage_dir, v);
+        return;
+    }
     if (strncmp(key, "rule.", 5) != 0 || !isdigit((unsigned char)*p))
         goto unknown;
     for (; isdigit((unsigned char)*p); p++) {
@@ -186,6 +194,6 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
     return;
 unknown:
     tern__cfg_err(st, st->lineno, "storage", key,
-                  "unknown key (expected rule.N or rule.N.{fsync, fsync_interval_ms, "
+                  "unknown key (expected dir, rule.N or rule.N.{fsync, fsync_interval_ms, "
                   "segment_bytes, rotate_utc, retain_bytes, retain_seconds})");
 }

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The storage role: topics matching the node's storage rules are written
+ * to the persistent log (lib/log) as they are published.
+ *
+ * The dataplane stores them through the same one-hop fan-out as any
+ * subscriber: it holds one subscription per rule pattern, in client and
+ * subscription slots beyond those tern-control hands out, polls them and
+ * appends what it gets.  Publishers therefore never wait for storage: they
+ * enqueue into its ring like into anyone's.  The storage subscriptions use
+ * the backpressure policy, so nothing published is missing from the log; a
+ * publisher would only be told to wait if storage fell a whole queue
+ * (depth 4096) behind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_lcore.h>
+
+#include <tern/tern_log.h>
+
+#include "log/log_config.h"
+#include "dp.h"
+
+#define STORAGE_DEPTH 4096
+
+static struct tern_log_rule rules[TERN_CFG_RULES_MAX];
+static struct tern_sub subs[TERN_CFG_RULES_MAX];
+
+static int mkdir_p(const char *path)
+{
+	char buf[TERN_CFG_PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int dp_storage_init(struct dp *dp)
+{
+	const struct tern_config *cfg = dp->cfg;
+	struct tern__shm *shm = dp->shm;
+	char err[256];
+	int n, rv;
+
+	if (cfg->n_rules == 0)
+		return 0;
+	n = tern__log_rules_from_config(cfg, rules, RTE_DIM(rules));
+	if (n < 0)
+		return n;
+	if ((rv = mkdir_p(cfg->storage_dir)) < 0) {
+		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+		return rv;
+	}
+	rv = tern_log_open(cfg->storage_dir, rules, (unsigned)n, NULL, shm->max_topics, &dp->log);
+	if (rv < 0) {
+		fprintf(stderr, "tern-dataplane: cannot open the log in %s: %s\n", cfg->storage_dir,
+			strerror(-rv));
+		return rv;
+	}
+	/* Our own client slot, past tern-control's range. */
+	dp->storage_client.client_id = cfg->max_clients;
+	rv = dp_client_attach(dp, cfg->max_clients, rte_lcore_id(), (uint32_t)getpid(),
+			      "tern-dataplane/storage", err, sizeof(err));
+	if (rv < 0)
+		goto fail;
+	dp->storage_client.fd = -1;
+	dp->storage_client.shm = shm;
+	dp->storage_client.slot = tern__shm_client(shm, cfg->max_clients);
+	dp->storage_client.pool = shm->pool;
+	for (int i = 0; i < n; i++) {
+		uint32_t sid = cfg->max_subs + (uint32_t)i;
+		rv = dp_sub_create(dp, sid, cfg->max_clients, rules[i].pattern,
+				   TERN_POLICY_BACKPRESSURE, STORAGE_DEPTH, -1, err, sizeof(err));
+		if (rv < 0)
+			goto fail;
+		subs[i].c = &dp->storage_client;
+		subs[i].sub_id = sid;
+		subs[i].s = tern__shm_sub(shm, sid);
+		subs[i].fd = -1;
+		subs[i].slot_of_topic = dp->storage_slots[i] = calloc(shm->max_topics, 1);
+		if (subs[i].slot_of_topic == NULL)
+			return -ENOMEM;
+		tern__sub_refresh(&subs[i]);
+	}
+	dp->n_storage = (unsigned)n;
+	fprintf(stderr, "tern-dataplane: storing %d rule(s) under %s\n", n, cfg->storage_dir);
+	return 0;
+fail:
+	fprintf(stderr, "tern-dataplane: storage: %s\n", err);
+	return rv;
+}
+
+/* Append what the storage subscriptions hold; returns messages stored. */
+uint32_t dp_storage_poll(struct dp *dp)
+{
+	const struct tern_msg *v[32];
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < dp->n_storage; i++) {
+		unsigned k = tern_poll(&subs[i], v, RTE_DIM(v));
+
+		for (unsigned x = 0; x < k; x++) {
+			const struct tern_msg *m = v[x];
+			struct tern_log_msg lm = {
+				.topic = tern__shm_topic(dp->shm, m->topic_id)->name,
+				.type_version = m->version, .type_id = m->type_id,
+				.seq = m->seq, .event_ns = m->event_ns, .send_ns = m->send_ns,
+				.recv_ns = m->recv_ns,
+				.tags = (const char *)tern_msg_data(m) + m->size, .tags_len = m->tags_len,
+				.payload = tern_msg_data(m), .payload_len = m->size,
+			};
+			int64_t rv = tern_log_append(dp->log, &lm, NULL);
+			if (rv < 0)
+				dp->storage_errors++;
+		}
+		if (k) {
+			tern_release(&subs[i], v, k);
+			done += k;
+		}
+	}
+	if (done)
+		tern_log_flush(dp->log);
+	return done;
+}
+
+void dp_storage_tick(struct dp *dp)
+{
+	if (dp->log)
+		tern_log_tick(dp->log);
+}
+
+void dp_storage_close(struct dp *dp)
+{
+	if (dp->log == NULL)
+		return;
+	while (dp_storage_poll(dp) != 0)
+		;
+	tern_log_close(dp->log);
+	dp->log = NULL;
+	for (unsigned i = 0; i < dp->n_storage; i++)
+		free(dp->storage_slots[i]);
+}
