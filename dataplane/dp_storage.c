@@ -68,6 +68,15 @@ int dp_storage_init(struct dp *dp)
 			strerror(-rv));
 		return rv;
 	}
+	/* Tell clients where the log is, for replay. */
+	snprintf(shm->storage_dir, sizeof(shm->storage_dir), "%s", cfg->storage_dir);
+	for (int i = 0; i < n && i < (int)RTE_DIM(shm->storage_rules); i++) {
+		snprintf(shm->storage_rules[i].pattern, sizeof(shm->storage_rules[i].pattern), "%s",
+			 rules[i].pattern);
+		snprintf(shm->storage_rules[i].prefix, sizeof(shm->storage_rules[i].prefix), "%s",
+			 rules[i].prefix);
+	}
+	shm->n_storage_rules = (uint32_t)RTE_MIN(n, (int)RTE_DIM(shm->storage_rules));
 	/* Our own client slot, past tern-control's range. */
 	dp->storage_client.client_id = cfg->max_clients;
 	rv = dp_client_attach(dp, cfg->max_clients, rte_lcore_id(), (uint32_t)getpid(),

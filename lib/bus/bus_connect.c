@@ -302,6 +302,12 @@ int tern_sub_open(struct tern_client *c, const char *pattern, const struct tern_
 	s->s = tern__shm_sub(c->shm, id);
 	s->fd = efd;
 	tern__sub_refresh(s);
+	if (o.start != TERN_START_LIVE && (rv = tern__replay_open(s, pattern, &o)) < 0) {
+		struct CtlSubClose cm = { .sub_id = id };
+		ctl_simple(c, CtlSubClose_encode(&cm, g_buf, sizeof(g_buf)), -1, NULL,
+			   "subscription close");
+		goto fail;
+	}
 	s->next = c->subs;
 	c->subs = s;
 	*out = s;
@@ -332,6 +338,7 @@ void tern_sub_close(struct tern_sub *h)
 			tern_release(h, &msg, 1);
 		}
 	}
+	tern__replay_close(h);
 	struct CtlSubClose m = { .sub_id = h->sub_id };
 	ctl_simple(c, CtlSubClose_encode(&m, g_buf, sizeof(g_buf)), -1, NULL, "subscription close");
 	if (h->fd >= 0)

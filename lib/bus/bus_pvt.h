@@ -38,8 +38,18 @@ struct tern_sub {
 	struct rte_ring *rings[TERN_SUB_LINKS_MAX];
 	struct tern__link *links[TERN_SUB_LINKS_MAX];
 	uint8_t *slot_of_topic;     /* holder bit by topic id (max_topics bytes) */
+	struct tern__replay *replay; /* non-NULL while serving from the log */
+	uint64_t dedupe_upto;       /* after replay: live seqs up to this were delivered */
 	struct tern_sub *next;
 };
+
+/* bus_replay.c */
+struct tern_sub_opts;
+int tern__replay_open(struct tern_sub *h, const char *topic, const struct tern_sub_opts *o);
+unsigned tern__replay_poll(struct tern_sub *h, const struct tern_msg **msgs, unsigned n);
+void tern__replay_close(struct tern_sub *h);
+/* bus_sub.c: the live poll, for bus_replay.c */
+unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsigned n);
 
 /* Forget an allocated message (published or freed). */
 static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *msg)

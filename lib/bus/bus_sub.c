@@ -32,6 +32,13 @@ void tern__sub_refresh(struct tern_sub *h)
 
 unsigned tern_poll(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
 {
+	if (unlikely(h->replay != NULL || h->dedupe_upto != 0))
+		return tern__replay_poll(h, msgs, n);
+	return tern__poll_live(h, msgs, n);
+}
+
+unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
+{
 	struct tern__sub *s = h->s;
 	uint32_t head = s->held_head, tail = s->held_tail;
 	uint32_t nl, rr, got = 0;

@@ -172,6 +172,13 @@ struct tern__shm {
 	struct tern__clock clock;
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /* by socket id; NULL where none */
 	struct rte_mempool *pool;   /* the default pool (socket of the main lcore) */
+	/* Storage rules, for clients replaying from the log (bus_replay.c). */
+	char storage_dir[256];
+	uint32_t n_storage_rules;
+	struct {
+		char pattern[TERN_NAME_MAX];
+		char prefix[192];
+	} storage_rules[32];
 	/* Offsets from the start of this struct. */
 	uint64_t off_topics, off_subs, off_links, off_clients;
 	uint64_t total_size;

@@ -9,6 +9,7 @@
  *   tern-probe [-s SOCK] sub PATTERN N [--policy drop|bp] [--depth D] [--timeout S]
  *                        [--fd] [--hold] [--slow NS] [--ready FILE] [--print K]
  *                        [--until-seq S] [--linger SEC]
+ *                        [--from earliest|seq:N|time:NS]   (replay from the log)
  *   tern-probe [-s SOCK] pool
  *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
@@ -35,6 +36,8 @@ static struct opts {
 	double timeout;
 	bool excl, retry, fd, hold;
 	enum tern_policy policy;
+	enum tern_start start;
+	uint64_t start_value;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -100,7 +103,8 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 
 static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 {
-	struct tern_sub_opts so = { .policy = o.policy, .depth = o.depth, .want_fd = o.fd };
+	struct tern_sub_opts so = { .policy = o.policy, .depth = o.depth, .want_fd = o.fd,
+				    .start = o.start, .start_value = o.start_value };
 	static uint64_t last[MAX_TOPICS];
 	const struct tern_msg *v[32];
 	uint64_t got = 0, gaps = 0, disorder = 0, first = 0, lastseq = 0, printed = 0, wakes = 0;
@@ -179,7 +183,7 @@ int main(int argc, char **argv)
 		{ "retry", 0, NULL, 'R' }, { "policy", 1, NULL, 'p' }, { "depth", 1, NULL, 'd' },
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
-		{ "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
+		{ "from", 1, NULL, 'S' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -204,6 +208,16 @@ int main(int argc, char **argv)
 		case 'H': o.hold = true; break;
 		case 'w': o.slow_ns = strtoull(optarg, NULL, 0); break;
 		case 'y': o.ready = optarg; break;
+		case 'S':
+			if (strcmp(optarg, "earliest") == 0)
+				o.start = TERN_START_EARLIEST;
+			else if (strncmp(optarg, "seq:", 4) == 0)
+				o.start = TERN_START_SEQ, o.start_value = strtoull(optarg + 4, NULL, 0);
+			else if (strncmp(optarg, "time:", 5) == 0)
+				o.start = TERN_START_TIME, o.start_value = strtoull(optarg + 5, NULL, 0);
+			else
+				goto usage;
+			break;
 		case 'F': o.freeze = atoi(optarg); break;
 		case 'U': o.until_seq = strtoull(optarg, NULL, 0); break;
 		case 'L': o.linger = atof(optarg); break;

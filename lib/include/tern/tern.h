@@ -172,8 +172,18 @@ TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
 #define TERN_PUB_BURST_MAX 32
 TERN_API unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned n);
 
+/** Where a subscription starts (replay needs a stored topic, see docs/bus.md). */
+enum tern_start {
+	TERN_START_LIVE = 0,     /**< messages published from now on */
+	TERN_START_EARLIEST = 1, /**< the oldest message stored, then live */
+	TERN_START_SEQ = 2,      /**< the first stored message with seq >= start_value */
+	TERN_START_TIME = 3,     /**< the first stored message received at >= start_value (UTC ns) */
+};
+
 /** Subscription options; zero-initialise. */
 struct tern_sub_opts {
+	enum tern_start start;   /**< default TERN_START_LIVE */
+	uint64_t start_value;    /**< for TERN_START_SEQ / TERN_START_TIME */
 	enum tern_policy policy; /**< default TERN_POLICY_DROP */
 	uint32_t depth;          /**< per-topic queue depth, power of two; 0: config default */
 	bool want_fd;            /**< also create a wake-up fd, see tern_sub_fd() */
@@ -181,8 +191,12 @@ struct tern_sub_opts {
 
 /**
  * Subscribe to a topic name or a pattern (`*` one token, `>` the rest).
+ * With a start other than TERN_START_LIVE, tern_poll() first returns the
+ * topic's stored messages (copied from the log into pool buffers) and then
+ * carries on with the live ones, with no gap and no duplicate.
  * @return 0 with *out set, or -ENOENT (an exact name that is not a topic),
- *   -EINVAL (bad pattern or depth), -ENOSPC, -ENOTCONN.
+ *   -EINVAL (bad pattern or depth; replay of a pattern), -ENODATA (replay of
+ *   a topic no storage rule keeps), -ENOSPC, -ENOTCONN.
  */
 TERN_API int tern_sub_open(struct tern_client *c, const char *pattern,
 			   const struct tern_sub_opts *opts, struct tern_sub **out);
