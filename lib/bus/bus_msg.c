@@ -41,14 +41,19 @@ bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
 	return false;
 }
 
-static inline struct tern_msg *msg_init(struct tern_pub *p, struct rte_mbuf *m, uint32_t size)
+/*
+ * Allocation writes the buffer straight into the client's alloc[] slot in
+ * shared memory (the mempool copies the pointer there), so a kill leaves at
+ * most DPDK's own two-instruction window between taking it from the cache
+ * and storing it.  Freeing returns the buffer first and forgets the slot
+ * after; reclaim tells the two apart by looking in the dead lcore's cache.
+ */
+static inline struct tern_msg *msg_init(struct tern_pub *p, unsigned idx, uint32_t size)
 {
 	struct tern_client *c = p->c;
-	struct tern_msg *msg = tern__msg(m);
-	unsigned idx = (unsigned)__builtin_ctzll(c->alloc_free);
+	struct tern_msg *msg = tern__msg(c->slot->alloc[idx]);
 
 	c->alloc_free &= ~(UINT64_C(1) << idx);
-	c->slot->alloc[idx] = m;        /* reclaim frees it if we die now */
 	msg->seq = 0;                   /* new incarnation: see bus_reclaim.c */
 	msg->event_ns = 0;
 	msg->topic_id = p->topic_id;
@@ -64,35 +69,40 @@ static inline struct tern_msg *msg_init(struct tern_pub *p, struct rte_mbuf *m, 
 int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msgs, unsigned n)
 {
 	struct tern_client *c = p->c;
-	struct rte_mbuf *m[TERN_ALLOC_MAX];
+	uint64_t run;
+	unsigned i;
 
-	if (size > c->shm->msg_size || n > TERN_ALLOC_MAX)
+	if (size > c->shm->msg_size || n == 0 || n > TERN_ALLOC_MAX)
 		return -EINVAL;
-	if ((unsigned)__builtin_popcountll(c->alloc_free) < n ||
-	    rte_mempool_get_bulk(c->pool, (void **)m, n) != 0)
+	/* n contiguous free slots, to receive the bulk get directly. */
+	run = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+	for (i = 0; i + n <= TERN_ALLOC_MAX; i++)
+		if ((c->alloc_free & (run << i)) == run << i)
+			break;
+	if (i + n > TERN_ALLOC_MAX ||
+	    rte_mempool_get_bulk(c->pool, (void **)&c->slot->alloc[i], n) != 0)
 		return -ENOBUFS;
-	for (unsigned i = 0; i < n; i++)
-		msgs[i] = msg_init(p, m[i], size);
+	for (unsigned k = 0; k < n; k++)
+		msgs[k] = msg_init(p, i + k, size);
 	return 0;
 }
 
 struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
 {
 	struct tern_client *c = p->c;
-	struct rte_mbuf *m;
+	unsigned idx;
 
 	if (size > c->shm->msg_size || c->alloc_free == 0)
 		return NULL;
-	m = rte_mbuf_raw_alloc(c->pool);
-	return m ? msg_init(p, m, size) : NULL;
+	idx = (unsigned)__builtin_ctzll(c->alloc_free);
+	if (rte_mempool_get(c->pool, (void **)&c->slot->alloc[idx]) != 0)
+		return NULL;
+	return msg_init(p, idx, size);
 }
 
 void tern_msg_free(struct tern_pub *p, struct tern_msg *msg)
 {
-	struct rte_mbuf *m = tern__mbuf(msg);
-
-	tern__alloc_forget(p->c, msg);
-	rte_mbuf_raw_free(m);
+	tern__alloc_drop(p->c, msg);
 }
 
 int tern_msg_add_tag(struct tern_msg *m, const char *key, const char *value)

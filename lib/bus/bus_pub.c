@@ -148,9 +148,9 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 		tern__shm_link(c->shm, t->active[i].link_id)->dropped++;
 	}
 	if (mask == 0) {
-		tern__alloc_forget(c, msg);
-		rte_mbuf_raw_free(m);
-		return (int64_t)msg->seq;
+		int64_t seq = (int64_t)msg->seq;
+		tern__alloc_drop(c, msg);
+		return seq;
 	}
 
 	/* From here reclaim follows the journal, not the allocation slot. */
@@ -249,10 +249,8 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 	}
 	c->slot->published += k;
 	/* Links take prefixes: msgs[taken, k) were dropped everywhere. */
-	for (uint32_t x = taken; x < k; x++) {
-		tern__alloc_forget(c, msgs[x]);
-		rte_mbuf_raw_free(tern__mbuf(msgs[x]));
-	}
+	for (uint32_t x = taken; x < k; x++)
+		tern__alloc_drop(c, msgs[x]);
 	if (taken == 0)
 		return k;
 

@@ -58,6 +58,15 @@ static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *ms
 	c->alloc_free |= UINT64_C(1) << msg->slot__;
 }
 
+/* Free an allocated, unpublished message: the buffer goes back first, the
+ * slot is forgotten after (reclaim checks the dead lcore's cache). */
+static inline void tern__alloc_drop(struct tern_client *c, struct tern_msg *msg)
+{
+	rte_mbuf_raw_free(tern__mbuf(msg));
+	rte_compiler_barrier();
+	tern__alloc_forget(c, msg);
+}
+
 /* bus_msg.c: the holders__ release protocol, shared by subscribers and reclaim. */
 bool tern__release_ref(struct rte_mbuf *m, uint64_t bit);
 

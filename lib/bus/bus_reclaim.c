@@ -204,7 +204,9 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 		st->freed += finish_burst(shm, j);
 	for (uint32_t i = 0; i < TERN_ALLOC_MAX; i++) {
 		struct rte_mbuf *m = c->alloc[i];
-		if (m != NULL && m != j->m && !in_burst(j, m)) {
+		/* In the dead lcore's cache: freed, the slot not yet forgotten. */
+		if (m != NULL && m != j->m && !in_burst(j, m) &&
+		    !in_cache(m->pool, c->lcore_id, m)) {
 			rte_mbuf_raw_free(m);
 			st->freed++;
 		}

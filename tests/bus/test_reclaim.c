@@ -263,6 +263,21 @@ static void dead_publisher_mid_burst(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+/* Killed inside tern_msg_free(): the buffer is back in the cache, the slot
+ * not yet forgotten.  Reclaim must not free it twice. */
+static void dead_mid_free(void **state)
+{
+	(void)state;
+	uint32_t t = topic();
+	struct tern_client *pc = fx_client(next_client++);
+	struct tern_pub *p = fx_pub(pc, t, true);
+	struct tern_msg *m = tern_msg_alloc(p, 8);
+
+	rte_mbuf_raw_free(tern__mbuf(m));      /* ... killed here */
+	gone(pc);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
 /* Killed with messages allocated and not yet published. */
 static void dead_publisher_with_allocations(void **state)
 {
@@ -287,6 +302,7 @@ int main(void)
 		cmocka_unit_test(dead_mid_release),
 		cmocka_unit_test(dead_publisher_mid_fanout),
 		cmocka_unit_test(dead_publisher_mid_burst),
+		cmocka_unit_test(dead_mid_free),
 		cmocka_unit_test(dead_publisher_with_allocations),
 	};
 
