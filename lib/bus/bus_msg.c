@@ -9,8 +9,10 @@
  * refcount would do for live processes, but after a kill -9 nobody could
  * tell whether the dead reader's decrement had happened; with the bitmap,
  * reclaim reads the answer (bus_reclaim.c).  A sole reader, the common
- * case, sees holders == its bit and needs no atomic instruction at all,
- * exactly like rte_pktmbuf_free() with refcnt 1.
+ * case, sees holders == its bit, needs no atomic instruction and does not
+ * even write the header (a write would pull the line back from the
+ * publisher's core): reclaim finds such a buffer in the dead reader's
+ * mempool cache instead.
  */
 #include <string.h>
 
@@ -24,16 +26,15 @@ bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
 
 	if (v == bit) {
 		/* Sole holder: nobody else can touch it any more. */
-		nv = TERN__FREEING | bit;
-		__atomic_store_n(h, nv, __ATOMIC_RELAXED);
-	} else {
-		do {
-			if (!(v & bit))
-				return false;   /* not ours: never free twice */
-			nv = (v == bit) ? (TERN__FREEING | bit) : (v & ~bit);
-		} while (!__atomic_compare_exchange_n(h, &v, nv, false,
-						      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+		rte_mbuf_raw_free(m);
+		return true;
 	}
+	do {
+		if (!(v & bit) || (v & TERN__FREEING))
+			return false;   /* not ours: never free twice */
+		nv = (v == bit) ? (TERN__FREEING | bit) : (v & ~bit);
+	} while (!__atomic_compare_exchange_n(h, &v, nv, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (nv & TERN__FREEING) {
 		rte_mbuf_raw_free(m);
 		return true;

@@ -86,6 +86,9 @@ static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint3
 		return 0;               /* freed and already reused: done */
 	bit = sub_bit(shm, s, s->rel_topic);
 	v = __atomic_load_n(&msg->holders__, __ATOMIC_ACQUIRE);
+	/* A sole holder frees without marking: in its cache means released. */
+	if (v == bit)
+		return in_cache(m->pool, lcore_id, m) ? 0 : tern__release_ref(m, bit);
 	if (!(v & TERN__FREEING))
 		return (v & bit) ? tern__release_ref(m, bit) : 0;
 	if (v == (TERN__FREEING | bit) && !in_cache(m->pool, lcore_id, m)) {

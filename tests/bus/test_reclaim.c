@@ -137,7 +137,7 @@ static void dead_mid_release(void **state)
 		if (stage == 1)
 			tern__msg(m)->holders__ = TERN__FREEING | bit;
 		if (stage == 2)
-			assert_true(tern__release_ref(m, bit));
+			assert_true(tern__release_ref(m, bit));  /* sole holder: freed unmarked */
 		/* ... killed here, held[] still names m */
 		gone(sc);
 		fx_sub_free(h);
