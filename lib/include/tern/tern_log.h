@@ -252,9 +252,9 @@ struct tern_log_reader;
  *
  * @param value  the lsn, sequence or time for the START_LSN/SEQ/TIME modes.
  * @param opts   only max_record_bytes and buffer_bytes are used; NULL ok.
- * @return 0; -EINVAL bad argument; -ENOMEM; negative errno from the file
- *   system.  An empty or missing stream is not an error: the reader waits
- *   for the first segment.
+ * @return 0; -EINVAL bad argument; -ENOMEM; -ENOENT the directory of
+ *   @p prefix does not exist; negative errno from the file system.  A stream
+ *   with no segment yet is not an error: the reader waits for the first.
  */
 TERN_API int tern_log_reader_open(const char *dir, const char *prefix,
 		enum tern_log_start start, uint64_t value,
