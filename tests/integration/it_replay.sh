@@ -14,11 +14,11 @@ start_stack
 "$PROBE" create it.replay it.other || fail "create"
 N=300000
 
-"$PROBE" pub it.replay $N --excl --retry > "$T/p" & pub=$!
+"$PROBE" pub it.replay $N --excl --retry --tag venue=XNAS > "$T/p" & pub=$!
 sleep 0.3
 # Starts while the publisher is mid-stream: the first part comes from the
 # log, the rest live.
-"$PROBE" sub it.replay $N --from earliest --policy bp --timeout 60 > "$T/s1" || fail "replaying subscriber: $(cat "$T/s1")"
+"$PROBE" sub it.replay $N --from earliest --policy bp --timeout 60 --expect-tag venue=XNAS > "$T/s1" || fail "replaying subscriber: $(cat "$T/s1")"
 wait $pub || fail "publisher"
 grep -q '"published":300000' "$T/p" || fail "publisher: $(cat "$T/p")"
 expect_eq "$(jget '["received"]' < "$T/s1")" $N "from earliest under load: received"
@@ -26,6 +26,8 @@ expect_eq "$(jget '["first_seq"]' < "$T/s1")" 1 "from earliest: first seq"
 expect_eq "$(jget '["last_seq"]' < "$T/s1")" $N "from earliest: last seq"
 expect_eq "$(jget '["gaps"]' < "$T/s1")" 0 "from earliest: gaps"
 expect_eq "$(jget '["disorder"]' < "$T/s1")" 0 "from earliest: duplicates or disorder"
+expect_eq "$(jget '["tag_missing"]' < "$T/s1")" 0 "tags travelled into the log and back out"
+expect_eq "$(jget '["bad_times"]' < "$T/s1")" 0 "event <= send <= receive times kept through the log"
 
 # From a sequence number, after the fact, then live: 1000 more arrive live.
 "$PROBE" sub it.replay $((N - 1000 + 1 + 1000)) --from seq:1000 --policy bp --ready "$T/r" --timeout 60 > "$T/s2" &

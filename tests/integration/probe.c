@@ -6,10 +6,12 @@
  *   tern-probe [-s SOCK] create TOPIC...
  *   tern-probe [-s SOCK] pub TOPIC N [--size B] [--excl] [--rate MSG_PER_S] [--retry]
  *                        [--freeze PID]   (SIGSTOP PID while publishing: one-hop proof)
+ *                        [--tag KEY=VALUE]
  *   tern-probe [-s SOCK] sub PATTERN N [--policy drop|bp] [--depth D] [--timeout S]
  *                        [--fd] [--hold] [--slow NS] [--ready FILE] [--print K]
  *                        [--until-seq S] [--linger SEC]
  *                        [--from earliest|seq:N|time:NS]   (replay from the log)
+ *                        [--expect-tag KEY=VALUE]   (count messages without it)
  *   tern-probe [-s SOCK] pool
  *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
@@ -38,6 +40,7 @@ static struct opts {
 	enum tern_policy policy;
 	enum tern_start start;
 	uint64_t start_value;
+	const char *tag, *expect_tag;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -75,6 +78,12 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 		memset(tern_msg_data(m), (int)i, o.size);
 		memcpy(tern_msg_data(m), &i, sizeof(i) < o.size ? sizeof(i) : o.size);
 		m->event_ns = tern_now_ns(c);
+		if (o.tag) {
+			char k[64];
+			const char *eq = strchr(o.tag, '=');
+			snprintf(k, sizeof(k), "%.*s", (int)(eq - o.tag), o.tag);
+			tern_msg_add_tag(m, k, eq + 1);
+		}
 		seq = tern_publish(p, m);
 		if (seq == TERN_EBACKPRESSURE) {
 			bp++;
@@ -108,6 +117,7 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	static uint64_t last[MAX_TOPICS];
 	const struct tern_msg *v[32];
 	uint64_t got = 0, gaps = 0, disorder = 0, first = 0, lastseq = 0, printed = 0, wakes = 0;
+	uint64_t tag_miss = 0, bad_event = 0;
 	int64_t lat_sum = 0;
 	struct tern_sub *s;
 	double deadline;
@@ -146,6 +156,17 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 				first = m->seq;
 			lastseq = m->seq;
 			lat_sum += m->recv_ns - m->event_ns;
+			if (m->event_ns <= 0 || m->event_ns > m->send_ns || m->send_ns > m->recv_ns)
+				bad_event++;
+			if (o.expect_tag) {
+				char k[64];
+				size_t vl;
+				const char *eq = strchr(o.expect_tag, '=');
+				snprintf(k, sizeof(k), "%.*s", (int)(eq - o.expect_tag), o.expect_tag);
+				const char *val = tern_msg_tag(m, k, &vl);
+				if (!val || vl != strlen(eq + 1) || memcmp(val, eq + 1, vl) != 0)
+					tag_miss++;
+			}
 			if (printed < o.print) {
 				printed++;
 				printf("  %s seq=%llu size=%u event->recv=%lld ns\n",
@@ -163,10 +184,12 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 			tern_release(s, v, k);
 	}
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
-	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld}\n",
+	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
+	       "\"tag_missing\":%llu,\"bad_times\":%llu}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
-	       got ? (long long)(lat_sum / (int64_t)got) : 0LL);
+	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
+	       (unsigned long long)bad_event);
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
@@ -183,7 +206,7 @@ int main(int argc, char **argv)
 		{ "retry", 0, NULL, 'R' }, { "policy", 1, NULL, 'p' }, { "depth", 1, NULL, 'd' },
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
-		{ "from", 1, NULL, 'S' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
+		{ "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -217,6 +240,12 @@ int main(int argc, char **argv)
 				o.start = TERN_START_TIME, o.start_value = strtoull(optarg + 5, NULL, 0);
 			else
 				goto usage;
+			break;
+		case 'T':
+		case 'E':
+			if (strchr(optarg, '=') == NULL || strchr(optarg, '=') - optarg >= 63)
+				goto usage;
+			*(ch == 'T' ? &o.tag : &o.expect_tag) = optarg;
 			break;
 		case 'F': o.freeze = atoi(optarg); break;
 		case 'U': o.until_seq = strtoull(optarg, NULL, 0); break;
