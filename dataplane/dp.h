@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/tern_config.h"
 #include "bus/bus_pvt.h"
@@ -50,6 +51,8 @@ struct dp {
 
 /* dp_state.c */
 int dp_state_create(struct dp *dp);
+/* mkdir -p; the last component gets mode.  0 or -errno. */
+int dp_mkdir_p(const char *path, mode_t mode);
 void dp_state_destroy(struct dp *dp);
 
 /* dp_topics.c: each returns 0 or a negative errno, with errmsg filled. */

@@ -73,23 +73,6 @@ static int hugepage_preflight(void)
 	return -ENOMEM;
 }
 
-/* mkdir -p: the run dir's parents (/run/tern) may not exist yet. */
-static int mkdir_p(const char *path)
-{
-	char buf[TERN_CFG_PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int build_eal_argv(const struct tern_config *cfg, char **argv, int max)
 {
 	static char buf[TERN_CFG_ARGS_MAX * 2 + 8][TERN_CFG_PATH_MAX];
@@ -203,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	if (hugepage_preflight() < 0)
 		return 1;
-	if (mkdir_p(cfg.run_dir) < 0) {
+	if (dp_mkdir_p(cfg.run_dir, 0700) < 0) {
 		fprintf(stderr, "tern-dataplane: cannot create %s: %s\n", cfg.run_dir, strerror(errno));
 		return 1;
 	}

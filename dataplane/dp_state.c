@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -132,4 +133,20 @@ uint64_t dp_pool_size(const struct dp *dp)
 		if (dp->shm->pools[i])
 			n += dp->shm->pools[i]->size;
 	return n;
+}
+
+int dp_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[TERN_CFG_PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
 }

@@ -30,22 +30,6 @@
 static struct tern_log_rule rules[TERN_CFG_RULES_MAX];
 static struct tern_sub subs[TERN_CFG_RULES_MAX];
 
-static int mkdir_p(const char *path)
-{
-	char buf[TERN_CFG_PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 int dp_storage_init(struct dp *dp)
 {
 	const struct tern_config *cfg = dp->cfg;
@@ -58,7 +42,7 @@ int dp_storage_init(struct dp *dp)
 	n = tern__log_rules_from_config(cfg, rules, RTE_DIM(rules));
 	if (n < 0)
 		return n;
-	if ((rv = mkdir_p(cfg->storage_dir)) < 0) {
+	if ((rv = dp_mkdir_p(cfg->storage_dir, 0755)) < 0) {
 		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
 		return rv;
 	}
