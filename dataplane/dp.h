@@ -41,6 +41,7 @@ struct dp {
 	struct tern_log *log;
 	struct tern_client storage_client;
 	unsigned n_storage;
+	bool storage_on_main;       /* else it runs dp_storage_loop() on its lcore */
 	uint64_t storage_errors;
 	uint8_t *storage_slots[TERN_CFG_RULES_MAX]; /* holder bit by topic id */
 	/* control socket */
@@ -78,6 +79,7 @@ uint64_t dp_pool_size(const struct dp *dp);
 int dp_storage_init(struct dp *dp);
 uint32_t dp_storage_poll(struct dp *dp);
 void dp_storage_tick(struct dp *dp);
+int dp_storage_loop(void *arg);     /* rte_eal_remote_launch() entry */
 void dp_storage_close(struct dp *dp);
 
 /* dp_ctl.c: tern-control's socket. */

@@ -133,19 +133,23 @@ static void run(struct dp *dp)
 		int64_t timeout = 200 * 1000000LL;
 		int work;
 
-		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp) + (int)dp_storage_poll(dp);
+		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
+		if (dp->storage_on_main)
+			work += (int)dp_storage_poll(dp);
 		/* Sleeping subscribers are woken by this loop: poll briskly while
 		 * any may be armed or a link waits to retire, else sleep on the
 		 * control socket.  The local message path never waits for us. */
-		if (dp->n_armed_hint || dp->n_retiring || dp->n_storage)
+		if (dp->n_armed_hint || dp->n_retiring || dp->storage_on_main)
 			timeout = 20 * 1000;
 		if (work)
 			timeout = 0;
 		dp_ctl_poll(dp, timeout);
-		if (dp->n_storage && ++ticks % 64 == 0)
+		if (dp->storage_on_main && ++ticks % 64 == 0)
 			dp_storage_tick(dp);
 	}
-	dp_storage_close(dp);
+	if (dp->storage_on_main)
+		dp_storage_close(dp);
+	rte_eal_mp_wait_lcore();
 }
 
 int main(int argc, char **argv)
@@ -203,6 +207,17 @@ int main(int argc, char **argv)
 		rv = dp_ctl_open(&g_dp);
 	if (rv == 0)
 		rv = dp_storage_init(&g_dp);
+	if (rv == 0 && g_dp.n_storage) {
+		unsigned lc = cfg.storage_lcore;
+		g_dp.storage_on_main = lc == rte_get_main_lcore();
+		if (!g_dp.storage_on_main && (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc))) {
+			fprintf(stderr, "tern-dataplane: %s: [eal] storage_lcore %u is not one of "
+				"the lcores '%s'\n", cfg.source, lc, cfg.lcores);
+			rv = -EINVAL;
+		} else if (!g_dp.storage_on_main) {
+			rv = rte_eal_remote_launch(dp_storage_loop, &g_dp, lc);
+		}
+	}
 	if (rv == 0)
 		rv = dp_telemetry_init(&g_dp);
 	if (rv == 0) {

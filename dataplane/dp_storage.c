@@ -63,7 +63,7 @@ int dp_storage_init(struct dp *dp)
 	shm->n_storage_rules = (uint32_t)RTE_MIN(n, (int)RTE_DIM(shm->storage_rules));
 	/* Our own client slot, past tern-control's range. */
 	dp->storage_client.client_id = cfg->max_clients;
-	rv = dp_client_attach(dp, cfg->max_clients, rte_lcore_id(), (uint32_t)getpid(),
+	rv = dp_client_attach(dp, cfg->max_clients, cfg->storage_lcore, (uint32_t)getpid(),
 			      "tern-dataplane/storage", err, sizeof(err));
 	if (rv < 0)
 		goto fail;
@@ -125,6 +125,28 @@ uint32_t dp_storage_poll(struct dp *dp)
 	if (done)
 		tern_log_flush(dp->log);
 	return done;
+}
+
+/* The storage role on an lcore of its own: poll, back off when idle. */
+int dp_storage_loop(void *arg)
+{
+	struct dp *dp = arg;
+	unsigned idle = 0;
+	uint64_t ticks = 0;
+
+	while (!dp->stop) {
+		if (dp_storage_poll(dp) != 0) {
+			idle = 0;
+		} else if (++idle < 1000) {
+			rte_pause();
+		} else {
+			usleep(20);     /* nothing for a while: give the core back */
+		}
+		if (++ticks % 4096 == 0)
+			dp_storage_tick(dp);
+	}
+	dp_storage_close(dp);
+	return 0;
 }
 
 void dp_storage_tick(struct dp *dp)

@@ -50,6 +50,7 @@ struct tern_config {
     char extra_args[TERN_CFG_ARGS_MAX][TERN_CFG_NAME_MAX]; /* appended verbatim */
     unsigned n_extra_args;
     char log_level[TERN_CFG_NAME_MAX];   /* default "error" */
+    uint32_t storage_lcore;              /* lcore of the storage role; default 0 (the main) */
 
     /* [memory] */
     uint32_t mbufs;                      /* per NUMA socket, default 16383 */

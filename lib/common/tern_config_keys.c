@@ -48,6 +48,7 @@ static const struct key_def keys[] = {
     STR("eal", "allow", TERN__K_ALLOW, KIND_PCI_LIST, allow),
     STR("eal", "extra_args", TERN__K_EXTRA_ARGS, KIND_ARG_LIST, extra_args),
     STR("eal", "log_level", TERN__K_LOG_LEVEL, KIND_LOG_LEVEL, log_level),
+    U32("eal", "storage_lcore", TERN__K_STORAGE_LCORE, storage_lcore, 0, 127, false),
     U32("memory", "mbufs", TERN__K_MBUFS, mbufs, 64, 1u << 26, false),
     U32("memory", "msg_size", TERN__K_MSG_SIZE, msg_size, 64, 61440, false),
     U32("memory", "mempool_cache", TERN__K_MEMPOOL_CACHE, mempool_cache, 0, 512, false),

@@ -8,6 +8,15 @@ if "$BUILD/dataplane/tern-dataplane" -c "$T/bad.ini" 2> "$T/err"; then fail "bad
 grep -q "bad.ini:2" "$T/err" && grep -q "mbufs" "$T/err" || fail "config error lacks file:line/key: $(cat "$T/err")"
 pass "bad config: $(head -1 "$T/err")"
 
+# A storage role on an lcore the dataplane does not have: refused at start,
+# and nothing is left behind.
+printf '[node]\nname = %s\nrun_dir = %s\n[eal]\nfile_prefix = tern_%sb\nstorage_lcore = 5\n[storage]\ndir = %s\nrule.1 = x.> -> x\n' \
+    "${NODE}b" "$T/runb" "$NODE" "$T/datab" > "$T/bad2.ini"
+if "$BUILD/dataplane/tern-dataplane" -c "$T/bad2.ini" 2> "$T/err"; then fail "bad storage_lcore accepted"; fi
+grep -q "storage_lcore 5" "$T/err" || fail "storage_lcore error unclear: $(cat "$T/err")"
+[ -z "$(ls /dev/hugepages | grep "tern_${NODE}bmap_" || true)" ] || fail "hugepage files left behind"
+pass "bad storage lcore: $(grep storage_lcore "$T/err")"
+
 start_stack
 "$PROBE" create it.ok || fail "create"
 

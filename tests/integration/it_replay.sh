@@ -2,7 +2,8 @@
 # Persistence part 2: the storage role writes stored topics to the log, and
 # a subscriber that starts in the past is carried from the log into the live
 # stream with no gap and no duplicate, while a publisher runs at full speed
-# through the hand-over.
+# through the hand-over.  LCORES/STORAGE_LCORE run the storage role on an
+# lcore of its own.
 source "$(dirname "$0")/lib.sh"
 cat >> "$T/node.ini" <<INI
 [storage]

@@ -20,7 +20,8 @@ name = $NODE
 run_dir = $T/run
 [eal]
 file_prefix = tern_$NODE
-lcores = 0@0
+lcores = ${LCORES:-0@0}
+storage_lcore = ${STORAGE_LCORE:-0}
 [memory]
 mbufs = 8191
 [clients]
