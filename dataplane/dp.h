@@ -26,6 +26,17 @@ struct dp_client {
 };
 
 struct tern_log;
+struct tern_log_writer;
+
+/* Acknowledged durability, per topic: the last record appended and a
+ * checkpoint; topic->durable_seq advances when the writer's durable lsn
+ * passes them. */
+struct dp_durable {
+	struct tern_log_writer *w;
+	uint32_t topic_inc;
+	uint64_t last_lsn, last_seq;
+	uint64_t ck_lsn, ck_seq;
+};
 
 struct dp {
 	const struct tern_config *cfg;
@@ -42,6 +53,7 @@ struct dp {
 	struct tern_client storage_client;
 	unsigned n_storage;
 	bool storage_on_main;       /* else it runs dp_storage_loop() on its lcore */
+	struct dp_durable *durable; /* per topic id: what the log has made durable */
 	uint64_t storage_errors;
 	uint8_t *storage_slots[TERN_CFG_RULES_MAX]; /* holder bit by topic id */
 	/* control socket */
@@ -80,6 +92,7 @@ int dp_storage_init(struct dp *dp);
 uint32_t dp_storage_poll(struct dp *dp);
 void dp_storage_tick(struct dp *dp);
 int dp_storage_loop(void *arg);     /* rte_eal_remote_launch() entry */
+void dp_storage_acks(struct dp *dp);
 void dp_storage_close(struct dp *dp);
 
 /* dp_ctl.c: tern-control's socket. */

@@ -134,8 +134,10 @@ static void run(struct dp *dp)
 		int work;
 
 		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
-		if (dp->storage_on_main)
+		if (dp->storage_on_main) {
 			work += (int)dp_storage_poll(dp);
+			dp_storage_acks(dp);
+		}
 		/* Sleeping subscribers are woken by this loop: poll briskly while
 		 * any may be armed or a link waits to retire, else sleep on the
 		 * control socket.  The local message path never waits for us. */

@@ -86,6 +86,9 @@ int dp_storage_init(struct dp *dp)
 			return -ENOMEM;
 		tern__sub_refresh(&subs[i]);
 	}
+	dp->durable = calloc(shm->max_topics, sizeof(*dp->durable));
+	if (dp->durable == NULL)
+		return -ENOMEM;
 	dp->n_storage = (unsigned)n;
 	fprintf(stderr, "tern-dataplane: storing %d rule(s) under %s\n", n, cfg->storage_dir);
 	return 0;
@@ -113,9 +116,18 @@ uint32_t dp_storage_poll(struct dp *dp)
 				.tags = (const char *)tern_msg_data(m) + m->size, .tags_len = m->tags_len,
 				.payload = tern_msg_data(m), .payload_len = m->size,
 			};
-			int64_t rv = tern_log_append(dp->log, &lm, NULL);
-			if (rv < 0)
+			struct tern_log_writer *w;
+			int64_t rv = tern_log_append(dp->log, &lm, &w);
+			if (rv > 0) {
+				struct dp_durable *d = &dp->durable[m->topic_id];
+				if (d->topic_inc != dp->topic_inc[m->topic_id])
+					*d = (struct dp_durable){ .topic_inc = dp->topic_inc[m->topic_id] };
+				d->w = w;
+				d->last_lsn = (uint64_t)rv;
+				d->last_seq = m->seq;
+			} else if (rv < 0) {
 				dp->storage_errors++;
+			}
 		}
 		if (k) {
 			tern_release(&subs[i], v, k);
@@ -127,6 +139,33 @@ uint32_t dp_storage_poll(struct dp *dp)
 	return done;
 }
 
+/* Publish how far each stored topic is durable (tern_pub_wait_durable()). */
+void dp_storage_acks(struct dp *dp)
+{
+	for (uint32_t i = 0; i < dp->shm->max_topics; i++) {
+		struct dp_durable *d = &dp->durable[i];
+		struct tern__topic *t = tern__shm_topic(dp->shm, i);
+		uint64_t dur, seq = 0;
+
+		if (d->w == NULL || d->topic_inc != dp->topic_inc[i])
+			continue;
+		dur = tern_log_writer_durable(d->w);
+		if (dur >= d->last_lsn) {
+			seq = d->last_seq;
+			d->ck_lsn = 0;
+		} else {
+			if (d->ck_lsn && dur >= d->ck_lsn)
+				seq = d->ck_seq;
+			if (d->ck_lsn == 0 || dur >= d->ck_lsn) {
+				d->ck_lsn = d->last_lsn;        /* next mark to wait for */
+				d->ck_seq = d->last_seq;
+			}
+		}
+		if (seq > t->durable_seq)
+			__atomic_store_n(&t->durable_seq, seq, __ATOMIC_RELEASE);
+	}
+}
+
 /* The storage role on an lcore of its own: poll, back off when idle. */
 int dp_storage_loop(void *arg)
 {
@@ -136,10 +175,14 @@ int dp_storage_loop(void *arg)
 
 	while (!dp->stop) {
 		if (dp_storage_poll(dp) != 0) {
+			if ((++ticks & 15) == 0)
+				dp_storage_acks(dp);
 			idle = 0;
 		} else if (++idle < 1000) {
+			dp_storage_acks(dp);
 			rte_pause();
 		} else {
+			dp_storage_acks(dp);
 			usleep(20);     /* nothing for a while: give the core back */
 		}
 		if (++ticks % 4096 == 0)
@@ -163,6 +206,8 @@ void dp_storage_close(struct dp *dp)
 		;
 	tern_log_close(dp->log);
 	dp->log = NULL;
+	free(dp->durable);
+	dp->durable = NULL;
 	for (unsigned i = 0; i < dp->n_storage; i++)
 		free(dp->storage_slots[i]);
 }

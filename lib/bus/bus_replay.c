@@ -16,8 +16,13 @@
  * they are ordinary views (same header, same release); the live ones stay
  * zero-copy.  Only exact topic names replay: a pattern has no single
  * boundary.
+ *
+ * Also here, as the other client call that reads the log's state:
+ * tern_pub_wait_durable().
  */
 #include <string.h>
+
+#include <rte_cycles.h>
 
 #include <tern/tern_log.h>
 #include <tern/tern_topic.h>
@@ -33,6 +38,23 @@ struct tern__replay {
 	uint64_t skipped;           /* damaged or oversized records skipped */
 };
 
+static int route(struct tern__shm *shm, const char *topic, char *prefix, size_t cap)
+{
+	struct tern_log_rule rules[RTE_DIM(shm->storage_rules)];
+
+	for (uint32_t i = 0; i < shm->n_storage_rules; i++)
+		rules[i] = (struct tern_log_rule){ .pattern = shm->storage_rules[i].pattern,
+						   .prefix = shm->storage_rules[i].prefix };
+	return tern_log_rules_route(rules, shm->n_storage_rules, topic, prefix, cap);
+}
+
+static bool topic_stored(struct tern__shm *shm, const char *topic)
+{
+	char prefix[256];
+
+	return route(shm, topic, prefix, sizeof(prefix)) >= 0;
+}
+
 int tern__replay_open(struct tern_sub *h, const char *topic, const struct tern_sub_opts *o)
 {
 	static const enum tern_log_start modes[] = {
@@ -41,7 +63,6 @@ int tern__replay_open(struct tern_sub *h, const char *topic, const struct tern_s
 		[TERN_START_TIME] = TERN_LOG_START_TIME,
 	};
 	struct tern__shm *shm = h->c->shm;
-	struct tern_log_rule rules[RTE_DIM(shm->storage_rules)];
 	char prefix[256];
 	struct tern__replay *r;
 	int rv;
@@ -52,10 +73,7 @@ int tern__replay_open(struct tern_sub *h, const char *topic, const struct tern_s
 		tern__err_set("replay needs a topic name, not the pattern '%s'", topic);
 		return -EINVAL;
 	}
-	for (uint32_t i = 0; i < shm->n_storage_rules; i++)
-		rules[i] = (struct tern_log_rule){ .pattern = shm->storage_rules[i].pattern,
-						   .prefix = shm->storage_rules[i].prefix };
-	if (tern_log_rules_route(rules, shm->n_storage_rules, topic, prefix, sizeof(prefix)) < 0) {
+	if (route(shm, topic, prefix, sizeof(prefix)) < 0) {
 		tern__err_set("no storage rule keeps topic '%s': nothing to replay", topic);
 		return -ENODATA;
 	}
@@ -200,4 +218,22 @@ unsigned tern__replay_poll(struct tern_sub *h, const struct tern_msg **msgs, uns
 		msgs[got + keep++] = m;
 	}
 	return got + keep;
+}
+
+int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns)
+{
+	struct tern__shm *shm = p->c->shm;
+	uint64_t deadline;
+
+	if (__atomic_load_n(&p->t->durable_seq, __ATOMIC_ACQUIRE) >= seq)
+		return 0;
+	if (!topic_stored(shm, p->t->name))
+		return -ENODATA;
+	deadline = rte_rdtsc() + (uint64_t)((double)timeout_ns * 1e-9 * (double)shm->clock.tsc_hz);
+	while (__atomic_load_n(&p->t->durable_seq, __ATOMIC_ACQUIRE) < seq) {
+		if (rte_rdtsc() > deadline)
+			return -ETIMEDOUT;
+		rte_pause();
+	}
+	return 0;
 }

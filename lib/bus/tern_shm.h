@@ -82,6 +82,7 @@ struct tern__topic {
 	uint32_t n_publishers;
 	uint64_t slots_used;        /* holder bits taken by links (dataplane only) */
 	uint64_t delivered_gone;    /* delivered by links since freed (dataplane only) */
+	volatile uint64_t durable_seq; /* the log holds every seq up to this durably */
 } __rte_cache_aligned;
 
 struct tern__link {

@@ -6,7 +6,7 @@
  *   tern-probe [-s SOCK] create TOPIC...
  *   tern-probe [-s SOCK] pub TOPIC N [--size B] [--excl] [--rate MSG_PER_S] [--retry]
  *                        [--freeze PID]   (SIGSTOP PID while publishing: one-hop proof)
- *                        [--tag KEY=VALUE]
+ *                        [--tag KEY=VALUE] [--durable]  (wait for the log's ack)
  *   tern-probe [-s SOCK] sub PATTERN N [--policy drop|bp] [--depth D] [--timeout S]
  *                        [--fd] [--hold] [--slow NS] [--ready FILE] [--print K]
  *                        [--until-seq S] [--linger SEC]
@@ -41,6 +41,7 @@ static struct opts {
 	enum tern_start start;
 	uint64_t start_value;
 	const char *tag, *expect_tag;
+	bool durable;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -102,6 +103,14 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 	}
 	if (o.freeze > 0)
 		kill(o.freeze, SIGCONT);
+	if (o.durable) {
+		double w0 = now_s();
+		int drv = tern_pub_wait_durable(p, last, 10 * 1000000000LL);
+		printf("{\"durable\":%s,\"durable_wait_ms\":%.3f}\n", drv == 0 ? "true" : "false",
+		       (now_s() - w0) * 1e3);
+		if (drv < 0)
+			return die("durable wait", drv);
+	}
 	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
 	       (unsigned long long)n, (unsigned long long)bp, (unsigned long long)last, now_s() - t0);
 	tern_pub_close(p);
@@ -206,7 +215,7 @@ int main(int argc, char **argv)
 		{ "retry", 0, NULL, 'R' }, { "policy", 1, NULL, 'p' }, { "depth", 1, NULL, 'd' },
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
-		{ "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
+		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -241,6 +250,7 @@ int main(int argc, char **argv)
 			else
 				goto usage;
 			break;
+		case 'D': o.durable = true; break;
 		case 'T':
 		case 'E':
 			if (strchr(optarg, '=') == NULL || strchr(optarg, '=') - optarg >= 63)

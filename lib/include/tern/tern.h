@@ -180,6 +180,16 @@ enum tern_start {
 	TERN_START_TIME = 3,     /**< the first stored message received at >= start_value (UTC ns) */
 };
 
+/**
+ * Acknowledged durability: wait until the persistent log holds every
+ * message of the publisher's topic up to seq durably (under its storage
+ * rule's fsync policy), spinning on shared memory, no system call.
+ * Publishing never waits for storage; a publisher that needs the
+ * acknowledgement asks for it here.
+ * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored.
+ */
+TERN_API int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns);
+
 /** Subscription options; zero-initialise. */
 struct tern_sub_opts {
 	enum tern_start start;   /**< default TERN_START_LIVE */
