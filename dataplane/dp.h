@@ -93,6 +93,7 @@ uint32_t dp_storage_poll(struct dp *dp);
 void dp_storage_tick(struct dp *dp);
 int dp_storage_loop(void *arg);     /* rte_eal_remote_launch() entry */
 void dp_storage_acks(struct dp *dp);
+uint64_t dp_storage_last_seq(struct dp *dp, const char *topic);
 void dp_storage_close(struct dp *dp);
 
 /* dp_ctl.c: tern-control's socket. */

@@ -97,6 +97,22 @@ fail:
 	return rv;
 }
 
+/* A stored topic created again continues the sequence its log holds. */
+uint64_t dp_storage_last_seq(struct dp *dp, const char *topic)
+{
+	char prefix[256];
+	uint64_t seq = 0;
+	int rv;
+
+	if (dp->log == NULL ||
+	    tern_log_rules_route(rules, dp->n_storage, topic, prefix, sizeof(prefix)) < 0)
+		return 0;
+	rv = tern_log_last_seq(dp->cfg->storage_dir, prefix, topic, &seq);
+	if (rv < 0)
+		fprintf(stderr, "tern-dataplane: reading the log of '%s': %s\n", topic, strerror(-rv));
+	return seq;
+}
+
 /* Append what the storage subscriptions hold; returns messages stored. */
 uint32_t dp_storage_poll(struct dp *dp)
 {

@@ -173,6 +173,9 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	dp->topic_inc[id]++;
+	/* Stored before (an earlier run): number on from where the log ends. */
+	t->seq = dp_storage_last_seq(dp, name);
+	t->durable_seq = t->seq;
 	t->state = TERN__LIVE;
 	for (uint32_t s = 0; s < shm->max_subs; s++) {
 		struct tern__sub *sub = tern__shm_sub(shm, s);

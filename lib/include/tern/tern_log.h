@@ -283,6 +283,14 @@ TERN_API const struct tern_log_damage *tern_log_reader_damage(
 /** Close and free; NULL is a no-op. */
 TERN_API void tern_log_reader_close(struct tern_log_reader *r);
 
+/**
+ * The highest bus sequence stream @p prefix holds for @p topic (0: none),
+ * reading from the newest segment back until one has the topic.
+ * @return 0; negative errno from the file system.  A missing stream is 0.
+ */
+TERN_API int tern_log_last_seq(const char *dir, const char *prefix, const char *topic,
+		uint64_t *seq);
+
 /* ---------------------------------------------------------------- tools */
 
 /** Iterate the "key=value\0" entries of a tag block: returns 1 and sets
