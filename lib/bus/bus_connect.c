@@ -332,7 +332,7 @@ void tern_sub_close(struct tern_sub *h)
 	s = h->s;
 	/* Release whatever the application still holds, then let go. */
 	for (uint32_t i = s->held_head; i != s->held_tail; i++) {
-		struct rte_mbuf *m = s->held[i & (TERN_HELD_MAX - 1)];
+		struct rte_mbuf *m = tern__untag(s->held[i & (TERN_HELD_MAX - 1)]);
 		if (m) {
 			const struct tern_msg *msg = tern__msg(m);
 			tern_release(h, &msg, 1);

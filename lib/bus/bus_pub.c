@@ -162,6 +162,7 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	rte_compiler_barrier();
 	tern__alloc_forget(c, msg);
 	int64_t seq = (int64_t)msg->seq;   /* m may be freed once enqueued */
+	void *obj = (mask & (mask - 1)) == 0 ? (void *)((uintptr_t)m | TERN__SOLE) : (void *)m;
 	while (mask != 0) {
 		struct rte_ring *r;
 
@@ -170,7 +171,7 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 		r = t->active[i].ring;
 		j->step = TERN__STEP(i, r->prod.tail);
 		rte_compiler_barrier();
-		link_enqueue(r, m);         /* room checked above */
+		link_enqueue(r, obj);       /* room checked above */
 	}
 	rte_compiler_barrier();
 	j->m = NULL;
@@ -191,7 +192,7 @@ static inline uint32_t link_room(struct tern__fanout *f, uint32_t want)
 	return r->capacity - (prod - f->cons_cache);
 }
 
-static inline void link_enqueue_n(struct rte_ring *r, struct rte_mbuf *const *objs, uint32_t n)
+static inline void link_enqueue_n(struct rte_ring *r, void *const *objs, uint32_t n)
 {
 	uint32_t head = r->prod.tail, mask = r->mask;
 	void **slots = ring_slots(r);
@@ -209,6 +210,8 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
 	uint32_t room[TERN_FANOUT_MAX], nl, k = n, i, taken = 0;
+	uint8_t readers[TERN_BURST_MAX] = { 0 };
+	void *objs[TERN_BURST_MAX];
 	uint64_t mask = 0;
 	int64_t now;
 
@@ -239,8 +242,10 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 			room[i] = k;
 		else if (room[i] < k)
 			tern__shm_link(c->shm, t->active[i].link_id)->dropped += k - room[i];
-		for (uint32_t x = 0; x < room[i]; x++)
+		for (uint32_t x = 0; x < room[i]; x++) {
 			msgs[x]->holders__ |= bit;
+			readers[x]++;
+		}
 		j->room[i] = (uint16_t)room[i];
 		if (room[i])
 			mask |= UINT64_C(1) << i;
@@ -261,8 +266,10 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 	rte_compiler_barrier();
 	j->nb = taken;
 	rte_compiler_barrier();
-	for (uint32_t x = 0; x < taken; x++)
+	for (uint32_t x = 0; x < taken; x++) {
 		tern__alloc_forget(c, msgs[x]);
+		objs[x] = (void *)((uintptr_t)j->burst[x] | (readers[x] == 1 ? TERN__SOLE : 0));
+	}
 	while (mask != 0) {
 		struct rte_ring *r;
 
@@ -271,7 +278,7 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		r = t->active[i].ring;
 		j->step = TERN__STEP(i, r->prod.tail);
 		rte_compiler_barrier();
-		link_enqueue_n(r, j->burst, room[i]);
+		link_enqueue_n(r, objs, room[i]);
 	}
 	rte_compiler_barrier();
 	j->nb = 0;

@@ -38,6 +38,16 @@ static void ring_rollback_prod(struct rte_ring *r)
 		r->prod.head = r->prod.tail;
 }
 
+/* Release a ring or held[] entry the (gone) reader never released. */
+static uint32_t release_entry(void *e, uint64_t bit)
+{
+	if (tern__is_sole(e)) {
+		rte_mbuf_raw_free(tern__untag(e));
+		return 1;
+	}
+	return tern__release_ref(e, bit);
+}
+
 uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l)
 {
 	uint64_t bit = UINT64_C(1) << l->slot;
@@ -49,7 +59,7 @@ uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l)
 	ring_rollback_cons(l->ring);
 	while ((n = rte_ring_sc_dequeue_burst(l->ring, objs, RTE_DIM(objs), NULL)) != 0)
 		for (unsigned i = 0; i < n; i++)
-			freed += tern__release_ref(objs[i], bit);
+			freed += release_entry(objs[i], bit);
 	return freed;
 }
 
@@ -78,10 +88,17 @@ static bool in_cache(struct rte_mempool *mp, uint32_t lcore_id, struct rte_mbuf 
 /* The release that was in flight when the subscriber died. */
 static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint32_t lcore_id)
 {
-	struct rte_mbuf *m = s->rel_m;
+	struct rte_mbuf *m = tern__untag(s->rel_m);
 	const struct tern_msg *msg = tern__msg(m);
 	uint64_t bit, v;
 
+	if (tern__is_sole(s->rel_m)) {
+		/* The sole reader freed it, or was about to: its cache says which. */
+		if (in_cache(m->pool, lcore_id, m))
+			return 0;
+		rte_mbuf_raw_free(m);
+		return 1;
+	}
 	if (msg->seq != s->rel_seq || msg->topic_id != s->rel_topic)
 		return 0;               /* freed and already reused: done */
 	bit = sub_bit(shm, s, s->rel_topic);
@@ -113,13 +130,14 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 		}
 	}
 	for (uint32_t i = s->held_head; i != s->held_tail; i++) {
-		struct rte_mbuf *m = s->held[i & HELD_MASK];
-		if (m == NULL)
+		struct rte_mbuf *e = s->held[i & HELD_MASK];
+		if (e == NULL)
 			continue;
-		if (m == s->rel_m)
+		if (e == s->rel_m)
 			freed += finish_release(shm, s, lcore_id);
 		else
-			freed += tern__release_ref(m, sub_bit(shm, s, tern__msg(m)->topic_id));
+			freed += release_entry(e, tern__is_sole(e) ? 0 :
+					       sub_bit(shm, s, tern__msg(tern__untag(e))->topic_id));
 		s->held[i & HELD_MASK] = NULL;
 	}
 	s->held_head = s->held_tail = 0;

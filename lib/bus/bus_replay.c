@@ -114,7 +114,7 @@ static uint64_t live_boundary(struct tern_sub *h)
 	/* Acquire: the slot and the message are written before prod.tail. */
 	if (__atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE) == cons)
 		return 0;
-	return tern__msg(((struct rte_mbuf **)(r + 1))[cons & r->mask])->seq;
+	return tern__msg(tern__untag(((void **)(r + 1))[cons & r->mask]))->seq;
 }
 
 /* Copy a log record into a pool buffer and hold it like a dequeued one. */

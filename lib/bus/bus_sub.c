@@ -71,7 +71,7 @@ unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsig
 		s->held_tail = tail;
 		h->links[link]->delivered += i;
 		for (uint32_t x = 0; x < i; x++)
-			msgs[got++] = tern__msg(s->held[pos + x]);
+			msgs[got++] = tern__msg(tern__untag(s->held[pos + x]));
 	}
 	s->rr = rr;
 	s->delivered += got;
@@ -80,17 +80,26 @@ unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsig
 }
 
 static inline void release_one(struct tern_sub *h, struct tern__sub *s, uint32_t idx,
-			       struct rte_mbuf *m)
+			       struct rte_mbuf *e)
 {
-	const struct tern_msg *msg = tern__msg(m);
+	struct rte_mbuf *m = tern__untag(e);
 
-	/* The release in flight, with the incarnation it refers to. */
-	s->rel_seq = msg->seq;
-	s->rel_topic = msg->topic_id;
-	rte_compiler_barrier();
-	s->rel_m = m;
-	rte_compiler_barrier();
-	tern__release_ref(m, UINT64_C(1) << h->slot_of_topic[msg->topic_id]);
+	if (tern__is_sole(e)) {
+		/* Ours alone: no header access; reclaim checks our cache. */
+		s->rel_m = e;
+		rte_compiler_barrier();
+		rte_mbuf_raw_free(m);
+	} else {
+		const struct tern_msg *msg = tern__msg(m);
+
+		/* The release in flight, with the incarnation it refers to. */
+		s->rel_seq = msg->seq;
+		s->rel_topic = msg->topic_id;
+		rte_compiler_barrier();
+		s->rel_m = e;
+		rte_compiler_barrier();
+		tern__release_ref(m, UINT64_C(1) << h->slot_of_topic[msg->topic_id]);
+	}
 	rte_compiler_barrier();
 	s->held[idx & HELD_MASK] = NULL;
 	rte_compiler_barrier();
@@ -107,11 +116,11 @@ void tern_release(struct tern_sub *h, const struct tern_msg *const *msgs, unsign
 		uint32_t i = head;
 
 		/* Views are usually released in the order polled. */
-		while (i != tail && s->held[i & HELD_MASK] != m)
+		while (i != tail && tern__untag(s->held[i & HELD_MASK]) != m)
 			i++;
 		if (unlikely(i == tail))
 			continue;       /* not held by this subscription */
-		release_one(h, s, i, m);
+		release_one(h, s, i, s->held[i & HELD_MASK]);
 		while (head != tail && s->held[head & HELD_MASK] == NULL)
 			head++;
 	}

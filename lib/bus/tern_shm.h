@@ -32,6 +32,7 @@
 #define TERN_SHM_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -109,7 +110,8 @@ struct tern__sub {
 	uint32_t pend_cons;
 	uint32_t pend_pos;
 	volatile uint32_t armed;    /* subscriber wants a wake-up; tern-dataplane clears */
-	/* The release in flight, for reclaim: the message and its incarnation. */
+	/* The release in flight, for reclaim: the held entry (tagged) and the
+	 * message's incarnation (not recorded for a sole reader). */
 	struct rte_mbuf *rel_m;
 	uint64_t rel_seq;
 	uint32_t rel_topic;
@@ -222,6 +224,21 @@ static_assert(TERN_MSG_DATA_OFFSET == sizeof(struct tern_msg) + RTE_PKTMBUF_HEAD
  * holder swaps its bit for FREEING|bit before returning the buffer to the
  * pool, so reclaim can tell "released" from "being freed" exactly. */
 #define TERN__FREEING (UINT64_C(1) << 63)
+
+/* Ring and held[] entries: the mbuf pointer, with bit 0 set when the
+ * message went to this one reader only.  Such a reader frees it without
+ * reading or writing its header, so a subscriber that reads only the
+ * payload never pulls the header line away from the publisher's core.
+ * (mbufs are cache-line aligned: bit 0 is free.) */
+#define TERN__SOLE ((uintptr_t)1)
+static inline struct rte_mbuf *tern__untag(const void *e)
+{
+	return (struct rte_mbuf *)((uintptr_t)e & ~TERN__SOLE);
+}
+static inline bool tern__is_sole(const void *e)
+{
+	return ((uintptr_t)e & TERN__SOLE) != 0;
+}
 
 static inline int64_t tern__clock_ns(const struct tern__clock *c, uint64_t tsc)
 {

@@ -147,6 +147,35 @@ static void dead_mid_release(void **state)
 	}
 }
 
+/* A sole reader killed inside its release, before and after the free: it
+ * never touches the header, so reclaim must read its mempool cache. */
+static void dead_sole_reader_mid_release(void **state)
+{
+	(void)state;
+	for (int stage = 0; stage < 2; stage++) {
+		uint32_t t = topic();
+		struct tern_client *pc = fx_client(next_client++), *sc = fx_client(next_client++);
+		struct tern_pub *p = fx_pub(pc, t, true);
+		struct tern_sub *h = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+		const struct tern_msg *v[4];
+		struct rte_mbuf *e;
+
+		fx_publish(p, 1);
+		assert_int_equal(tern_poll(h, v, 4), 1);
+		e = h->s->held[h->s->held_head];
+		assert_true(tern__is_sole(e));          /* one reader: tagged */
+		assert_ptr_equal(tern__untag(e), tern__mbuf(v[0]));
+		h->s->rel_m = e;
+		if (stage == 1)
+			rte_mbuf_raw_free(tern__untag(e));
+		/* ... killed here, held[] still names it */
+		gone(sc);
+		fx_sub_free(h);
+		gone(pc);
+		assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	}
+}
+
 /* Killed in the middle of a fan-out to three subscribers. */
 static void dead_publisher_mid_fanout(void **state)
 {
@@ -300,6 +329,7 @@ int main(void)
 		cmocka_unit_test(dead_mid_dequeue_committed),
 		cmocka_unit_test(dead_mid_dequeue_uncommitted),
 		cmocka_unit_test(dead_mid_release),
+		cmocka_unit_test(dead_sole_reader_mid_release),
 		cmocka_unit_test(dead_publisher_mid_fanout),
 		cmocka_unit_test(dead_publisher_mid_burst),
 		cmocka_unit_test(dead_mid_free),
