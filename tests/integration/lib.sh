@@ -11,6 +11,11 @@ if [ -n "${TERN_NO_HUGEPAGES:-}" ] || [ "$(awk '/HugePages_Free/ {print $2}' /pr
     exit 77
 fi
 
+if [ -n "${LCORES:-}" ] && [ "$(nproc)" -lt 2 ]; then
+    echo "SKIP: LCORES=$LCORES needs a second CPU"
+    exit 77
+fi
+
 T=$(mktemp -d /tmp/tern-it.XXXXXX)
 NODE=it$(basename "$T" | tr -dc 'a-zA-Z0-9' | tail -c 6)
 CHILDREN=()
