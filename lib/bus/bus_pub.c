@@ -49,18 +49,6 @@ static inline void **ring_slots(struct rte_ring *r)
 	return (void **)(r + 1);
 }
 
-static inline bool link_has_room(struct tern__fanout *f)
-{
-	struct rte_ring *r = f->ring;
-	uint32_t prod = r->prod.tail;
-
-	if (likely(prod - f->cons_cache < r->capacity))
-		return true;
-	/* Acquire: the consumer is done with the slots it has released. */
-	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
-	return prod - f->cons_cache < r->capacity;
-}
-
 static inline void link_enqueue(struct rte_ring *r, void *obj)
 {
 	uint32_t head = r->prod.tail;
@@ -69,6 +57,32 @@ static inline void link_enqueue(struct rte_ring *r, void *obj)
 	r->prod.head = head + 1;
 	/* Release: the slot is written before the consumer can see it. */
 	__atomic_store_n(&r->prod.tail, head + 1, __ATOMIC_RELEASE);
+}
+
+/* Free space in f's ring, refreshing the cached consumer position only when
+ * the cached view shows less than want. */
+static inline uint32_t link_room(struct tern__fanout *f, uint32_t want)
+{
+	struct rte_ring *r = f->ring;
+	uint32_t prod = r->prod.tail;
+	uint32_t room = r->capacity - (prod - f->cons_cache);
+
+	if (room >= want)
+		return room;
+	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
+	return r->capacity - (prod - f->cons_cache);
+}
+
+static inline void link_enqueue_n(struct rte_ring *r, void *const *objs, uint32_t n)
+{
+	uint32_t head = r->prod.tail, mask = r->mask;
+	void **slots = ring_slots(r);
+
+	for (uint32_t i = 0; i < n; i++)
+		slots[(head + i) & mask] = objs[i];
+	r->prod.head = head + n;
+	/* Release: the slots are written before the consumer can see them. */
+	__atomic_store_n(&r->prod.tail, head + n, __ATOMIC_RELEASE);
 }
 
 /*
@@ -99,6 +113,29 @@ static void __rte_noinline apply_pending(struct tern__topic *t, uint32_t gen)
 	t->applied_gen = gen;
 }
 
+/*
+ * Enqueue on every link in mask, in index order, journaling each step
+ * (the link and its ring's tail before) so that reclaim can tell which
+ * enqueues committed.  room NULL: one message (objs[0]) per link; else
+ * active[i] takes objs[0, room[i]).  Room was checked: these cannot fail.
+ */
+static inline void fanout_enqueue(struct tern__topic *t, struct tern__journal *j, uint64_t mask,
+				  void *const *objs, const uint32_t *room)
+{
+	while (mask != 0) {
+		uint32_t i = (uint32_t)__builtin_ctzll(mask);
+		struct rte_ring *r = t->active[i].ring;
+
+		mask &= mask - 1;
+		j->step = TERN__STEP(i, r->prod.tail);
+		rte_compiler_barrier();
+		if (room == NULL)
+			link_enqueue(r, objs[0]);
+		else
+			link_enqueue_n(r, objs, room[i]);
+	}
+}
+
 /* The fan-out list in force for this publish; returns its length. */
 static inline uint32_t adopt_pending(struct tern__topic *t)
 {
@@ -122,7 +159,7 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	n = adopt_pending(t);
 	for (i = 0; i < n; i++) {
 		struct tern__fanout *f = &t->active[i];
-		if (likely(link_has_room(f))) {
+		if (likely(link_room(f, 1) != 0)) {
 			mask |= UINT64_C(1) << i;
 			holders |= UINT64_C(1) << f->slot;
 		} else if (f->policy == TERN_POLICY_BACKPRESSURE) {
@@ -163,45 +200,10 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	tern__alloc_forget(c, msg);
 	int64_t seq = (int64_t)msg->seq;   /* m may be freed once enqueued */
 	void *obj = (mask & (mask - 1)) == 0 ? (void *)((uintptr_t)m | TERN__SOLE) : (void *)m;
-	while (mask != 0) {
-		struct rte_ring *r;
-
-		i = (uint32_t)__builtin_ctzll(mask);
-		mask &= mask - 1;
-		r = t->active[i].ring;
-		j->step = TERN__STEP(i, r->prod.tail);
-		rte_compiler_barrier();
-		link_enqueue(r, obj);       /* room checked above */
-	}
+	fanout_enqueue(t, j, mask, &obj, NULL);
 	rte_compiler_barrier();
 	j->m = NULL;
 	return seq;
-}
-
-/* Free space in f's ring, refreshing the cached consumer position only when
- * the cached view shows less than want. */
-static inline uint32_t link_room(struct tern__fanout *f, uint32_t want)
-{
-	struct rte_ring *r = f->ring;
-	uint32_t prod = r->prod.tail;
-	uint32_t room = r->capacity - (prod - f->cons_cache);
-
-	if (room >= want)
-		return room;
-	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
-	return r->capacity - (prod - f->cons_cache);
-}
-
-static inline void link_enqueue_n(struct rte_ring *r, void *const *objs, uint32_t n)
-{
-	uint32_t head = r->prod.tail, mask = r->mask;
-	void **slots = ring_slots(r);
-
-	for (uint32_t i = 0; i < n; i++)
-		slots[(head + i) & mask] = objs[i];
-	r->prod.head = head + n;
-	/* Release: the slots are written before the consumer can see them. */
-	__atomic_store_n(&r->prod.tail, head + n, __ATOMIC_RELEASE);
 }
 
 static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
@@ -270,16 +272,7 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		tern__alloc_forget(c, msgs[x]);
 		objs[x] = (void *)((uintptr_t)j->burst[x] | (readers[x] == 1 ? TERN__SOLE : 0));
 	}
-	while (mask != 0) {
-		struct rte_ring *r;
-
-		i = (uint32_t)__builtin_ctzll(mask);
-		mask &= mask - 1;
-		r = t->active[i].ring;
-		j->step = TERN__STEP(i, r->prod.tail);
-		rte_compiler_barrier();
-		link_enqueue_n(r, objs, room[i]);
-	}
+	fanout_enqueue(t, j, mask, objs, room);
 	rte_compiler_barrier();
 	j->nb = 0;
 	return k;
