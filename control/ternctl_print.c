@@ -5,6 +5,7 @@
  * names are an interface of their own ("queued", not the wire's "depth")
  * and carry no "_type"/"_version" noise.
  */
+#include <tern/tern_json.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -12,17 +13,7 @@
 
 void ternctl_json_str(FILE *f, struct tern_str s)
 {
-    fputc('"', f);
-    for (uint32_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+    tern_json_fput_str(f, s.ptr, s.len);
 }
 
 static int name_width(struct tern_iter it, bool topics, int min)

@@ -5,6 +5,7 @@
  * string output.
  */
 #define _GNU_SOURCE
+#include <tern/tern_json.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -29,17 +30,7 @@ usage(FILE *f)
 void
 lt_json_str(FILE *f, const char *s, size_t len)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	tern_json_fput_str(f, s, len);
 }
 
 /* Collects distinct base names of one directory. */

@@ -252,3 +252,18 @@ int64_t tern_msg_to_json(const struct tern_msg_desc *const *msgs, size_t n_msgs,
 	out[w.n] = 0;
 	return (int64_t)w.n;
 }
+
+void tern_json_fput_str(FILE *f, const char *s, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

@@ -3,12 +3,7 @@
 # (fsync = always); then tern-dataplane and tern-control are killed with
 # kill -9 and the stack restarted: every acknowledged message is replayed.
 source "$(dirname "$0")/lib.sh"
-cat >> "$T/node.ini" <<INI
-[storage]
-dir = $T/data
-rule.1 = it.> -> it/{topic}
-rule.1.fsync = always
-INI
+store_topics always
 start_stack
 "$PROBE" create it.dur || fail "create"
 N=50000

@@ -5,12 +5,7 @@
 # through the hand-over.  LCORES/STORAGE_LCORE run the storage role on an
 # lcore of its own.
 source "$(dirname "$0")/lib.sh"
-cat >> "$T/node.ini" <<INI
-[storage]
-dir = $T/data
-rule.1 = it.> -> it/{topic}
-rule.1.fsync = never
-INI
+store_topics never
 start_stack
 "$PROBE" create it.replay it.other || fail "create"
 N=300000

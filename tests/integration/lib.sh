@@ -56,6 +56,16 @@ bg() { "$@" & CHILDREN+=($!); }
 wait_file() { for _ in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "timeout waiting for $1"; }
 pool_free() { "$PROBE" pool | jget '["free"]'; }
 
+# store_topics FSYNC: topics it.> go to the log under $T/data.
+store_topics() {
+    cat >> "$T/node.ini" <<INI
+[storage]
+dir = $T/data
+rule.1 = it.> -> it/{topic}
+rule.1.fsync = $1
+INI
+}
+
 start_stack() {
     BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/node.ini" -d "$T" >/dev/null || fail "stack start"
 }

@@ -9,6 +9,7 @@
 #define TERN_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <tern/tern_api.h>
@@ -38,6 +39,13 @@
  *         TERN_CODEC_EBADENUM, TERN_CODEC_EBADBOOL, TERN_CODEC_EBADFLAG,
  *         TERN_CODEC_EBADTYPE, TERN_CODEC_EBADVERSION (malformed bytes).
  */
+/**
+ * Write @p len bytes of @p s to @p f as a JSON string, quoted, with the same
+ * escaping as tern_msg_to_json(): `"` and `\` escaped, bytes below 0x20 or
+ * from 0x7f as \u00XX.  For tools printing names and errors.
+ */
+TERN_API void tern_json_fput_str(FILE *f, const char *s, size_t len);
+
 TERN_API int64_t tern_msg_to_json(const struct tern_msg_desc *const *msgs, size_t n_msgs,
 				  const void *buf, size_t len, char *out, size_t cap);
 
