@@ -165,9 +165,12 @@ static int handle(struct dp *dp, size_t len, int fd)
 		rv = dp_client_gone(dp, m.client_id, err, sizeof(err));
 		if (rv == 0)
 			fprintf(stderr, "tern-dataplane: client %u reclaimed in %.1f us; "
-				"pool free %llu -> %llu\n", m.client_id,
+				"pool free %llu -> %llu (%llu in the stack, %llu cached by clients)\n",
+				m.client_id,
 				(double)(rte_rdtsc() - t0) * 1e6 / (double)rte_get_tsc_hz(),
-				(unsigned long long)before, (unsigned long long)dp_pool_free(dp));
+				(unsigned long long)before, (unsigned long long)dp_pool_free(dp),
+				(unsigned long long)tern__stack_count(tern__stack_of(dp->shm->pool)),
+				(unsigned long long)tern__cached_free(dp->shm));
 		break;
 	}
 	case DpTopicCreate_TYPE_ID: {

@@ -46,12 +46,25 @@ static int pools_create(struct dp *dp)
 		if (!used || sock < 0 || sock >= RTE_MAX_NUMA_NODES)
 			continue;
 		snprintf(name, sizeof(name), "tern_pool_s%d", sock);
-		shm->pools[sock] = rte_pktmbuf_pool_create(name, cfg->mbufs, cfg->mempool_cache,
-				TERN__PRIV_SIZE, RTE_PKTMBUF_HEADROOM + cfg->msg_size, sock);
+		if (shm->n_pools >= TERN_POOLS_MAX) {
+			fprintf(stderr, "tern-dataplane: lcores on more than %d NUMA sockets\n",
+				TERN_POOLS_MAX);
+			return -E2BIG;
+		}
+		/* tern's own handler: no kill -9 can wedge it (tern_pool.h). */
+		shm->pools[sock] = rte_pktmbuf_pool_create_by_ops(name, cfg->mbufs,
+				cfg->mempool_cache, TERN__PRIV_SIZE,
+				RTE_PKTMBUF_HEADROOM + cfg->msg_size, sock, TERN_POOL_OPS);
 		if (shm->pools[sock] == NULL) {
 			fprintf(stderr, "tern-dataplane: cannot create pool %s (%u mbufs of %u B): %s\n",
 				name, cfg->mbufs, cfg->msg_size, rte_strerror(rte_errno));
 			return -rte_errno;
+		}
+		int rv = tern__stack_ready(shm->pools[sock], shm->n_pools);
+		if (rv < 0) {
+			fprintf(stderr, "tern-dataplane: pool %s: cannot index its objects: %s\n",
+				name, strerror(-rv));
+			return rv;
 		}
 		shm->n_pools++;
 	}
@@ -85,6 +98,12 @@ int dp_state_create(struct dp *dp)
 	*shm = tmp;
 	shm->version = TERN_SHM_VERSION;
 	shm->msg_size = cfg->msg_size;
+	shm->cache_size = RTE_MIN(cfg->mempool_cache, (uint32_t)TERN_CACHE_MAX / 2);
+	if (shm->max_clients > TERN_POOL_WHO_MAX) {
+		fprintf(stderr, "tern-dataplane: [clients] max_clients above %u\n",
+			TERN_POOL_WHO_MAX - 1);
+		return -E2BIG;
+	}
 	clock_init(&shm->clock);
 	for (uint32_t i = 0; i < shm->max_subs; i++)
 		tern__shm_sub(shm, i)->pend_link = TERN_NONE;
@@ -122,7 +141,7 @@ uint64_t dp_pool_free(const struct dp *dp)
 	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++)
 		if (dp->shm->pools[i])
 			n += rte_mempool_avail_count(dp->shm->pools[i]);
-	return n;
+	return n + tern__cached_free(dp->shm);
 }
 
 uint64_t dp_pool_size(const struct dp *dp)

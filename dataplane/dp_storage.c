@@ -69,8 +69,10 @@ int dp_storage_init(struct dp *dp)
 		goto fail;
 	dp->storage_client.fd = -1;
 	dp->storage_client.shm = shm;
-	dp->storage_client.slot = tern__shm_client(shm, cfg->max_clients);
-	dp->storage_client.pool = shm->pool;
+	if (tern__client_bind(&dp->storage_client, rte_socket_id()) < 0) {
+		rv = -EPROTO;
+		goto fail;
+	}
 	for (int i = 0; i < n; i++) {
 		uint32_t sid = cfg->max_subs + (uint32_t)i;
 		rv = dp_sub_create(dp, sid, cfg->max_clients, rules[i].pattern,

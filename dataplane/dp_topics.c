@@ -306,7 +306,7 @@ int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 		return err ? ERR(-ENOENT, "no subscription %u", id) : -ENOENT;
 	/* Whatever the subscriber still held (a closing client releases first;
 	 * a dead one could not). */
-	tern__reclaim_sub(shm, s, dp->clients[s->client_id].lcore_id);
+	tern__reclaim_sub(shm, s, s->client_id);
 	for (uint32_t i = 0; i < s->n_links; i++) {
 		uint32_t li = s->links[i];
 		struct tern__link *l = tern__shm_link(shm, li);
@@ -342,6 +342,8 @@ int dp_client_attach(struct dp *dp, uint32_t id, uint32_t lcore, uint32_t pid,
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->lcore_id = lcore;
+	for (uint32_t p = 0; p < TERN_POOLS_MAX; p++)
+		c->cache[p].size = shm->cache_size;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->state = TERN__LIVE;
 	dp->clients[id] = (struct dp_client){ .live = true, .lcore_id = lcore };
@@ -364,7 +366,9 @@ int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	}
 	while (c->n_pubs > 0)
 		dp_pub_close(dp, c->pubs[c->n_pubs - 1], id, err, errlen);
-	/* Its mempool caches hold free buffers nobody else would use. */
+	/* Its caches hold free buffers nobody else would use; so would the
+	 * DPDK cache of its lcore id, had it called rte_mempool_* itself. */
+	tern__reclaim_caches(shm, id);
 	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++) {
 		struct rte_mempool *mp = shm->pools[i];
 		struct rte_mempool_cache *cache = mp ? rte_mempool_default_cache(mp, c->lcore_id) : NULL;

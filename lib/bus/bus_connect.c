@@ -120,21 +120,16 @@ static int attach(struct tern_client *c, const struct CtlHelloReply *r)
 			      TERN_SHM_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	unsigned sock = rte_socket_id();
-	c->pool = sock < RTE_MAX_NUMA_NODES && c->shm->pools[sock] ? c->shm->pools[sock]
-								      : c->shm->pool;
+	if (tern__client_bind(c, rte_socket_id()) < 0)
+		return -EPROTO;
 	/* Mempool ops are referenced by table index, and the table is filled
 	 * in load order: a client linked differently from the dataplane would
 	 * call the wrong handler.  Refuse rather than corrupt the pool. */
-	if (strcmp(rte_mempool_get_ops(c->pool->ops_index)->name, "ring_mp_mc") != 0) {
+	if (strcmp(rte_mempool_get_ops(c->pool->ops_index)->name, TERN_POOL_OPS) != 0) {
 		tern__err_set("mempool ops mismatch: index %d is '%s' here; link like tern-dataplane",
 			      c->pool->ops_index, rte_mempool_get_ops(c->pool->ops_index)->name);
 		return -ENODEV;
 	}
-	if (c->client_id >= c->shm->max_clients)
-		return -EPROTO;
-	c->slot = tern__shm_client(c->shm, c->client_id);
-	c->alloc_free = ~UINT64_C(0) >> (64 - TERN_ALLOC_MAX);
 	return 0;
 }
 
@@ -362,12 +357,13 @@ void tern_close(struct tern_client *c)
 		tern_pub_close(c->pubs);
 	for (unsigned i = 0; i < TERN_ALLOC_MAX; i++) {
 		if (c->slot->alloc[i]) {
-			rte_mbuf_raw_free(c->slot->alloc[i]);
+			tern__buf_free(c, c->slot->alloc[i]);
+			rte_compiler_barrier();
 			c->slot->alloc[i] = NULL;
 		}
 	}
 	/* Closing the socket tells tern-control we are gone; tern-dataplane
-	 * then flushes our mempool cache and frees our slot and lcore id. */
+	 * then returns our cached buffers and frees our slot and lcore id. */
 	close(c->fd);
 	free(c);
 	rte_eal_cleanup();
@@ -389,6 +385,7 @@ void tern_pool_info(struct tern_client *c, uint64_t *free_bufs, uint64_t *size)
 			n += mp->size;
 		}
 	}
+	f += tern__cached_free(c->shm);
 	if (free_bufs)
 		*free_bufs = f;
 	if (size)

@@ -12,13 +12,21 @@
  * case, sees holders == its bit, needs no atomic instruction and does not
  * even write the header (a write would pull the line back from the
  * publisher's core): reclaim finds such a buffer in the dead reader's
- * mempool cache instead.
+ * cache instead (tern_pool.h).
  */
 #include <string.h>
 
 #include "bus_pvt.h"
 
-bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
+static inline void free_to(struct tern_client *c, struct rte_mbuf *m)
+{
+	if (c)
+		tern__buf_free(c, m);
+	else
+		rte_mbuf_raw_free(m);
+}
+
+bool tern__release_ref(struct tern_client *c, struct rte_mbuf *m, uint64_t bit)
 {
 	uint64_t *h = &tern__msg(m)->holders__;
 	uint64_t v = __atomic_load_n(h, __ATOMIC_ACQUIRE);
@@ -26,7 +34,7 @@ bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
 
 	if (v == bit) {
 		/* Sole holder: nobody else can touch it any more. */
-		rte_mbuf_raw_free(m);
+		free_to(c, m);
 		return true;
 	}
 	do {
@@ -36,19 +44,36 @@ bool tern__release_ref(struct rte_mbuf *m, uint64_t bit)
 	} while (!__atomic_compare_exchange_n(h, &v, nv, false,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (nv & TERN__FREEING) {
-		rte_mbuf_raw_free(m);
+		free_to(c, m);
 		return true;
 	}
 	return false;
 }
 
 /*
- * Allocation writes the buffer straight into the client's alloc[] slot in
- * shared memory (the mempool copies the pointer there), so a kill leaves at
- * most DPDK's own two-instruction window between taking it from the cache
- * and storing it.  Freeing returns the buffer first and forgets the slot
- * after; reclaim tells the two apart by looking in the dead lcore's cache.
+ * Allocation copies the buffer from our cache straight into the client's
+ * alloc[] slot in shared memory, and only then shortens the cache: at no
+ * instant is a buffer in neither.  Freeing returns the buffer first and
+ * forgets the slot after; reclaim tells the two apart by looking in the
+ * dead client's cache.
  */
+int tern__client_bind(struct tern_client *c, unsigned socket)
+{
+	struct tern__shm *shm = c->shm;
+
+	if (c->client_id >= shm->max_clients)
+		return -EPROTO;
+	c->pool = socket < RTE_MAX_NUMA_NODES && shm->pools[socket] ? shm->pools[socket]
+								    : shm->pool;
+	c->stack = tern__stack_of(c->pool);
+	if (c->stack->index >= TERN_POOLS_MAX)
+		return -EPROTO;
+	c->slot = tern__shm_client(shm, c->client_id);
+	c->cache = &c->slot->cache[c->stack->index];
+	c->alloc_free = ~UINT64_C(0) >> (64 - TERN_ALLOC_MAX);
+	return 0;
+}
+
 static inline struct tern_msg *msg_init(struct tern_pub *p, unsigned idx, uint32_t size)
 {
 	struct tern_client *c = p->c;
@@ -80,8 +105,7 @@ int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msg
 	for (i = 0; i + n <= TERN_ALLOC_MAX; i++)
 		if ((c->alloc_free & (run << i)) == run << i)
 			break;
-	if (i + n > TERN_ALLOC_MAX ||
-	    rte_mempool_get_bulk(c->pool, (void **)&c->slot->alloc[i], n) != 0)
+	if (i + n > TERN_ALLOC_MAX || tern__buf_take(c, &c->slot->alloc[i], n) != 0)
 		return -ENOBUFS;
 	for (unsigned k = 0; k < n; k++)
 		msgs[k] = msg_init(p, i + k, size);
@@ -96,7 +120,7 @@ struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
 	if (size > c->shm->msg_size || c->alloc_free == 0)
 		return NULL;
 	idx = (unsigned)__builtin_ctzll(c->alloc_free);
-	if (rte_mempool_get(c->pool, (void **)&c->slot->alloc[idx]) != 0)
+	if (tern__buf_take(c, &c->slot->alloc[idx], 1) != 0)
 		return NULL;
 	return msg_init(p, idx, size);
 }

@@ -14,7 +14,9 @@ struct tern_client {
 	uint32_t lcore_id;
 	struct tern__shm *shm;
 	struct tern__client *slot;  /* this client's state in shared memory */
-	struct rte_mempool *pool;
+	struct rte_mempool *pool;   /* the pool of our socket */
+	struct tern__stack *stack;  /* its stack */
+	struct tern__cache *cache;  /* our cache of it, in slot->cache[] */
 	uint64_t alloc_free;        /* free bits of slot->alloc[] */
 	struct tern_pub *pubs;      /* open handles, closed by tern_close() */
 	struct tern_sub *subs;
@@ -51,6 +53,10 @@ void tern__replay_close(struct tern_sub *h);
 /* bus_sub.c: the live poll, for bus_replay.c */
 unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsigned n);
 
+/* bus_msg.c: pick the pool of `socket` (or the default) and our slot and
+ * cache; shm and client_id set.  Returns 0 or -EPROTO. */
+int tern__client_bind(struct tern_client *c, unsigned socket);
+
 /* Forget an allocated message (published or freed). */
 static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *msg)
 {
@@ -58,17 +64,66 @@ static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *ms
 	c->alloc_free |= UINT64_C(1) << msg->slot__;
 }
 
+/* The cache a buffer goes back to: ours of its pool. */
+static inline struct tern__cache *tern__cache_for(struct tern_client *c, struct rte_mbuf *m)
+{
+	if (likely(m->pool == c->pool))
+		return c->cache;
+	return &c->slot->cache[tern__stack_of(m->pool)->index];
+}
+
+/* Return a buffer to our cache: the pointer is stored before len counts
+ * it, so at every instant reclaim can tell whether it is back (it is in
+ * objs[0, len)) or still ours wherever the caller recorded it.  A full
+ * cache is flushed *before* m goes in: once a free has returned, m is in
+ * the cache, never already passed on to the pool (where reclaim could
+ * not see it, and would free it a second time). */
+static inline void tern__buf_free(struct tern_client *c, struct rte_mbuf *m)
+{
+	struct tern__cache *cc = tern__cache_for(c, m);
+	uint32_t len = cc->len;
+
+	if (unlikely(len >= cc->size + cc->size / 2 + 1)) {
+		tern__cache_flush(cc, tern__stack_of(m->pool), c->client_id, cc->size);
+		len = cc->len;
+	}
+	cc->objs[len] = m;
+	rte_compiler_barrier();
+	cc->len = len + 1;
+}
+
+/* Take n buffers from our cache straight into dst[] (slots reclaim reads);
+ * len drops only after they are stored there. */
+static inline int tern__buf_take(struct tern_client *c, struct rte_mbuf **dst, uint32_t n)
+{
+	struct tern__cache *cc = c->cache;
+	uint32_t len = cc->len;
+
+	if (unlikely(len < n)) {
+		if (tern__cache_refill(cc, c->stack, c->client_id, n) < 0)
+			return -ENOBUFS;
+		len = cc->len;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = cc->objs[len - 1 - i];
+	rte_compiler_barrier();
+	cc->len = len - n;
+	return 0;
+}
+
 /* Free an allocated, unpublished message: the buffer goes back first, the
- * slot is forgotten after (reclaim checks the dead lcore's cache). */
+ * slot is forgotten after (reclaim looks for it in our cache). */
 static inline void tern__alloc_drop(struct tern_client *c, struct tern_msg *msg)
 {
-	rte_mbuf_raw_free(tern__mbuf(msg));
+	tern__buf_free(c, tern__mbuf(msg));
 	rte_compiler_barrier();
 	tern__alloc_forget(c, msg);
 }
 
-/* bus_msg.c: the holders__ release protocol, shared by subscribers and reclaim. */
-bool tern__release_ref(struct rte_mbuf *m, uint64_t bit);
+/* bus_msg.c: the holders__ release protocol, shared by subscribers and
+ * reclaim.  The last holder frees into c's cache (c NULL: tern-dataplane,
+ * straight to the pool). */
+bool tern__release_ref(struct tern_client *c, struct rte_mbuf *m, uint64_t bit);
 
 /* bus_sub.c: pick up links tern-dataplane appended to the subscription. */
 void tern__sub_refresh(struct tern_sub *h);
@@ -83,7 +138,9 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 /* Drain a link's ring (its subscriber gone), releasing each message's bit. */
 uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l);
 /* Undo a dead subscriber's dequeue in flight and release everything it held. */
-uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t lcore_id);
+uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t client_id);
+/* After a reclaim: return the dead client's cached free buffers to the pools. */
+uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id);
 
 /* Per-thread error message chain for slow calls. */
 void tern__err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,10 +14,8 @@
  *   - a dequeue in flight: sub->pend_* (ring cons.tail before it);
  *   - polled views: sub->held[head, tail);
  *   - a release in flight: sub->rel_* (message and its incarnation);
- *   - free buffers in its mempool cache (per lcore id).
- * Residual window, documented rather than hidden: a kill in the middle of
- * DPDK's own mempool cache flush (one in ~256 frees, a few dozen
- * instructions) can leave an object both in the cache and in the ring.
+ *   - free buffers in its caches, and a pool operation in flight
+ *     (client->cache[], see tern_pool.h: recovered exactly, first).
  */
 #include "bus_pvt.h"
 
@@ -45,7 +43,7 @@ static uint32_t release_entry(void *e, uint64_t bit)
 		rte_mbuf_raw_free(tern__untag(e));
 		return 1;
 	}
-	return tern__release_ref(e, bit);
+	return tern__release_ref(NULL, e, bit);
 }
 
 uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l)
@@ -73,20 +71,19 @@ static uint64_t sub_bit(struct tern__shm *shm, struct tern__sub *s, uint32_t top
 	return 0;
 }
 
-static bool in_cache(struct rte_mempool *mp, uint32_t lcore_id, struct rte_mbuf *m)
+/* Is m among the dead client's free buffers?  Exact once its caches are
+ * recovered (tern__reclaim_client does that first). */
+static bool in_cache(struct tern__shm *shm, uint32_t client_id, struct rte_mbuf *m)
 {
-	struct rte_mempool_cache *c = rte_mempool_default_cache(mp, lcore_id);
+	const struct tern__stack *st = tern__stack_of(m->pool);
 
-	if (c == NULL)
+	if (client_id >= shm->max_clients || st->index >= TERN_POOLS_MAX)
 		return false;
-	for (uint32_t i = 0; i < c->len && i < RTE_DIM(c->objs); i++)
-		if (c->objs[i] == m)
-			return true;
-	return false;
+	return tern__cache_has(&tern__shm_client(shm, client_id)->cache[st->index], m);
 }
 
 /* The release that was in flight when the subscriber died. */
-static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint32_t lcore_id)
+static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint32_t client_id)
 {
 	struct rte_mbuf *m = tern__untag(s->rel_m);
 	const struct tern_msg *msg = tern__msg(m);
@@ -94,7 +91,7 @@ static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint3
 
 	if (tern__is_sole(s->rel_m)) {
 		/* The sole reader freed it, or was about to: its cache says which. */
-		if (in_cache(m->pool, lcore_id, m))
+		if (in_cache(shm, client_id, m))
 			return 0;
 		rte_mbuf_raw_free(m);
 		return 1;
@@ -105,17 +102,17 @@ static uint32_t finish_release(struct tern__shm *shm, struct tern__sub *s, uint3
 	v = __atomic_load_n(&msg->holders__, __ATOMIC_ACQUIRE);
 	/* A sole holder frees without marking: in its cache means released. */
 	if (v == bit)
-		return in_cache(m->pool, lcore_id, m) ? 0 : tern__release_ref(m, bit);
+		return in_cache(shm, client_id, m) ? 0 : tern__release_ref(NULL, m, bit);
 	if (!(v & TERN__FREEING))
-		return (v & bit) ? tern__release_ref(m, bit) : 0;
-	if (v == (TERN__FREEING | bit) && !in_cache(m->pool, lcore_id, m)) {
+		return (v & bit) ? tern__release_ref(NULL, m, bit) : 0;
+	if (v == (TERN__FREEING | bit) && !in_cache(shm, client_id, m)) {
 		rte_mbuf_raw_free(m);   /* marked, but never reached the pool */
 		return 1;
 	}
 	return 0;
 }
 
-uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t lcore_id)
+uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t client_id)
 {
 	uint32_t freed = 0;
 
@@ -134,7 +131,7 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 		if (e == NULL)
 			continue;
 		if (e == s->rel_m)
-			freed += finish_release(shm, s, lcore_id);
+			freed += finish_release(shm, s, client_id);
 		else
 			freed += release_entry(e, tern__is_sole(e) ? 0 :
 					       sub_bit(shm, s, tern__msg(tern__untag(e))->topic_id));
@@ -178,7 +175,7 @@ static uint32_t finish_publish(struct tern__shm *shm, struct tern__journal *j)
 
 		if (!link_committed(j, f, (uint32_t)__builtin_ctzll(mask))) {
 			tern__shm_link(shm, f->link_id)->dropped++;
-			freed += tern__release_ref(j->m, UINT64_C(1) << f->slot);
+			freed += tern__release_ref(NULL, j->m, UINT64_C(1) << f->slot);
 		}
 	}
 	return freed;
@@ -206,7 +203,7 @@ static uint32_t finish_burst(struct tern__shm *shm, struct tern__journal *j)
 
 		tern__shm_link(shm, f->link_id)->dropped += room - done;
 		for (uint32_t x = done; x < room; x++)
-			freed += tern__release_ref(j->burst[x], UINT64_C(1) << f->slot);
+			freed += tern__release_ref(NULL, j->burst[x], UINT64_C(1) << f->slot);
 	}
 	return freed;
 }
@@ -219,6 +216,16 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 	uint32_t owner = client_id + 1;
 
 	st->freed = st->unlocked = 0;
+	/* First make its caches exact: a pool operation it died in either
+	 * landed or did not, and the stack's head says which. */
+	for (uint32_t p = 0; p < RTE_MAX_NUMA_NODES; p++) {
+		struct rte_mempool *mp = shm->pools[p];
+		if (mp) {
+			struct tern__stack *sk = tern__stack_of(mp);
+			if (sk->index < TERN_POOLS_MAX)
+				tern__cache_recover(&c->cache[sk->index], sk, client_id);
+		}
+	}
 	if (j->m != NULL && j->topic_id < shm->max_topics)
 		st->freed += finish_publish(shm, j);
 	if (j->nb != 0 && j->nb <= TERN_BURST_MAX && j->topic_id < shm->max_topics)
@@ -227,7 +234,7 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 		struct rte_mbuf *m = c->alloc[i];
 		/* In the dead lcore's cache: freed, the slot not yet forgotten. */
 		if (m != NULL && m != j->m && !in_burst(j, m) &&
-		    !in_cache(m->pool, c->lcore_id, m)) {
+		    !in_cache(shm, client_id, m)) {
 			rte_mbuf_raw_free(m);
 			st->freed++;
 		}
@@ -244,4 +251,22 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 		if (t->excl_owner == owner)
 			t->excl_owner = 0;
 	}
+}
+
+uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id)
+{
+	struct tern__client *c = tern__shm_client(shm, client_id);
+	uint32_t n = 0;
+
+	for (uint32_t p = 0; p < RTE_MAX_NUMA_NODES; p++) {
+		struct rte_mempool *mp = shm->pools[p];
+		struct tern__stack *sk = mp ? tern__stack_of(mp) : NULL;
+
+		if (sk == NULL || sk->index >= TERN_POOLS_MAX)
+			continue;
+		tern__cache_recover(&c->cache[sk->index], sk, client_id);
+		n += c->cache[sk->index].len;
+		tern__cache_flush(&c->cache[sk->index], sk, TERN_POOL_NOBODY, 0);
+	}
+	return n;
 }

@@ -126,7 +126,7 @@ static const struct tern_msg *hold_copy(struct tern_sub *h, const struct tern_lo
 	struct tern_msg *msg;
 
 	if ((uint64_t)lm->payload_len + lm->tags_len > c->shm->msg_size ||
-	    (m = rte_mbuf_raw_alloc(c->pool)) == NULL)
+	    tern__buf_take(c, &m, 1) != 0)
 		return NULL;
 	msg = tern__msg(m);
 	memcpy(tern_msg_data(msg), lm->payload, lm->payload_len);

@@ -88,7 +88,7 @@ static inline void release_one(struct tern_sub *h, struct tern__sub *s, uint32_t
 		/* Ours alone: no header access; reclaim checks our cache. */
 		s->rel_m = e;
 		rte_compiler_barrier();
-		rte_mbuf_raw_free(m);
+		tern__buf_free(h->c, m);
 	} else {
 		const struct tern_msg *msg = tern__msg(m);
 
@@ -98,7 +98,7 @@ static inline void release_one(struct tern_sub *h, struct tern__sub *s, uint32_t
 		rte_compiler_barrier();
 		s->rel_m = e;
 		rte_compiler_barrier();
-		tern__release_ref(m, UINT64_C(1) << h->slot_of_topic[msg->topic_id]);
+		tern__release_ref(h->c, m, UINT64_C(1) << h->slot_of_topic[msg->topic_id]);
 	}
 	rte_compiler_barrier();
 	s->held[idx & HELD_MASK] = NULL;

@@ -42,6 +42,8 @@
 
 #include <tern/tern.h>
 
+#include "tern_pool.h"
+
 #define TERN_SHM_NAME "tern_state"
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
 #define TERN_SHM_VERSION 1
@@ -148,6 +150,8 @@ struct tern__client {
 	uint64_t polled;
 	struct tern__journal journal;
 	struct rte_mbuf *alloc[TERN_ALLOC_MAX] __rte_cache_aligned;
+	/* Free buffers, one cache per pool (tern_pool.h): the client's alone. */
+	struct tern__cache cache[TERN_POOLS_MAX] __rte_cache_aligned;
 	/* Cold, written by tern-dataplane. */
 	uint32_t state __rte_cache_aligned;
 	uint32_t pid;
@@ -172,6 +176,7 @@ struct tern__shm {
 	uint32_t max_links;
 	uint32_t msg_size;          /* payload + tags capacity of a message */
 	uint32_t n_pools;
+	uint32_t cache_size;        /* a client cache's refill level (tern_pool.h) */
 	struct tern__clock clock;
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /* by socket id; NULL where none */
 	struct rte_mempool *pool;   /* the default pool (socket of the main lcore) */
@@ -244,6 +249,20 @@ static inline int64_t tern__clock_ns(const struct tern__clock *c, uint64_t tsc)
 {
 	__extension__ unsigned __int128 d = (unsigned __int128)(tsc - c->base_tsc) * c->mult;
 	return c->base_ns + (int64_t)(d >> 32);
+}
+
+/* Free buffers in every client's caches (a snapshot; exact when quiet). */
+static inline uint64_t tern__cached_free(struct tern__shm *s)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < s->max_clients; i++)
+		for (uint32_t p = 0; p < TERN_POOLS_MAX; p++) {
+			uint32_t len = __atomic_load_n(&tern__shm_client(s, i)->cache[p].len,
+						       __ATOMIC_RELAXED);
+			n += len <= TERN_CACHE_MAX ? len : 0;
+		}
+	return n;
 }
 
 /* Size and layout of the state for the given limits; fills the offsets. */

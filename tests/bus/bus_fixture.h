@@ -57,9 +57,8 @@ static inline struct tern_client *fx_client(uint32_t id)
 	c->fd = -1;
 	c->client_id = id;
 	c->shm = fx_dp.shm;
-	c->slot = tern__shm_client(c->shm, id);
-	c->pool = c->shm->pool;
-	c->alloc_free = ~UINT64_C(0) >> (64 - TERN_ALLOC_MAX);
+	if (tern__client_bind(c, rte_socket_id()) < 0)
+		return NULL;
 	return c;
 }
 

@@ -137,7 +137,7 @@ static void dead_mid_release(void **state)
 		if (stage == 1)
 			tern__msg(m)->holders__ = TERN__FREEING | bit;
 		if (stage == 2)
-			assert_true(tern__release_ref(m, bit));  /* sole holder: freed unmarked */
+			assert_true(tern__release_ref(sc, m, bit));  /* sole holder: freed unmarked */
 		/* ... killed here, held[] still names m */
 		gone(sc);
 		fx_sub_free(h);
@@ -167,7 +167,7 @@ static void dead_sole_reader_mid_release(void **state)
 		assert_ptr_equal(tern__untag(e), tern__mbuf(v[0]));
 		h->s->rel_m = e;
 		if (stage == 1)
-			rte_mbuf_raw_free(tern__untag(e));
+			tern__buf_free(sc, tern__untag(e));
 		/* ... killed here, held[] still names it */
 		gone(sc);
 		fx_sub_free(h);
@@ -302,9 +302,61 @@ static void dead_mid_free(void **state)
 	struct tern_pub *p = fx_pub(pc, t, true);
 	struct tern_msg *m = tern_msg_alloc(p, 8);
 
-	rte_mbuf_raw_free(tern__mbuf(m));      /* ... killed here */
+	tern__buf_free(pc, tern__mbuf(m));     /* ... killed here */
 	gone(pc);
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
+/* Killed inside a pool operation of its cache (tern_pool.h), at each point
+ * where the stack and the cache disagree: reclaim must count every buffer
+ * exactly once.  The operation before each one landed, so the head names
+ * this client as its author: a stale journal tag must not fool reclaim. */
+static void dead_mid_pool_op(void **state)
+{
+	(void)state;
+	uint32_t id = next_client, t0 = topic(), t1 = topic();
+
+	next_client += 2;       /* both ids free again after each stage */
+	for (int stage = 0; stage < 5; stage++) {
+		uint32_t t = t0;
+		struct tern_client *pc = fx_client(id);
+		struct tern_pub *p = fx_pub(pc, t, true);
+		struct tern_msg *m = tern_msg_alloc(p, 8);     /* a refill that landed */
+		struct tern__cache *cc = pc->cache;
+		struct tern__stack *sk = pc->stack;
+		uint32_t len = cc->len, k = 16;
+
+		assert_non_null(m);
+		tern_msg_free(p, m);
+		len = cc->len;
+		cc->op.k = k;
+		cc->op.len_before = len;
+		cc->op.tag = 0;
+		if (stage == 0) {               /* refill begun, no attempt yet */
+			cc->op.kind = TERN__POP;
+		} else if (stage == 1) {        /* pop landed, len not moved */
+			cc->op.kind = TERN__POP;
+			assert_int_equal(tern__stack_pop(sk, &cc->op, pc->client_id,
+							 &cc->objs[len], k), 0);
+		} else if (stage == 2) {        /* push landed, len not moved */
+			cc->op.kind = TERN__PUSH;
+			tern__stack_push(sk, &cc->op, pc->client_id, &cc->objs[len - k], k);
+		} else if (stage == 3) {        /* push attempted, CAS not done */
+			cc->op.kind = TERN__PUSH;
+			cc->op.tag = sk->head.half[1] >> 16;
+		} else {                        /* landed, then someone else moved the head */
+			struct tern_client *other = fx_client(id + 1);
+			struct tern_pub *op = fx_pub(other, t1, true);
+			cc->op.kind = TERN__POP;
+			assert_int_equal(tern__stack_pop(sk, &cc->op, pc->client_id,
+							 &cc->objs[len], k), 0);
+			for (int i = 0; i < 300; i++)   /* refills and flushes */
+				fx_publish(op, (uint64_t)i);
+			gone(other);
+		}
+		gone(pc);
+		assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	}
 }
 
 /* Killed with messages allocated and not yet published. */
@@ -333,6 +385,7 @@ int main(void)
 		cmocka_unit_test(dead_publisher_mid_fanout),
 		cmocka_unit_test(dead_publisher_mid_burst),
 		cmocka_unit_test(dead_mid_free),
+		cmocka_unit_test(dead_mid_pool_op),
 		cmocka_unit_test(dead_publisher_with_allocations),
 	};
 
