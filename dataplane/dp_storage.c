@@ -124,6 +124,12 @@ uint32_t dp_storage_poll(struct dp *dp)
 
 		for (unsigned x = 0; x < k; x++) {
 			const struct tern_msg *m = v[x];
+			/* tern_publish() refused this, but the header stays writable
+			 * after publishing: never copy past the buffer into the log. */
+			if (!tern__msg_fits(dp->shm, m)) {
+				dp->storage_errors++;
+				continue;
+			}
 			struct tern_log_msg lm = {
 				.topic = tern__shm_topic(dp->shm, m->topic_id)->name,
 				.type_version = m->version, .type_id = m->type_id,

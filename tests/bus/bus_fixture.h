@@ -20,6 +20,8 @@
 static struct tern_config fx_cfg;
 static struct dp fx_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1 };
 static char fx_err[256];
+/* Node config text for fx_eal_init() (storage rules, say); NULL: the default. */
+static const char *fx_ini;
 
 static inline int fx_eal_init(void)
 {
@@ -37,7 +39,9 @@ static inline int fx_eal_init(void)
 	argv[argc++] = "256";
 	if (rte_eal_init(argc, argv) < 0)
 		return -1;
-	if (tern_config_load(&fx_cfg, NULL, fx_err, sizeof(fx_err)) < 0)
+	if ((fx_ini ? tern__config_parse(&fx_cfg, fx_ini, strlen(fx_ini), "fx_ini", fx_err,
+					 sizeof(fx_err))
+		    : tern_config_load(&fx_cfg, NULL, fx_err, sizeof(fx_err))) < 0)
 		return -1;
 	fx_cfg.mbufs = 8191;
 	fx_cfg.max_topics = 64;

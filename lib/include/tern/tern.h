@@ -43,6 +43,7 @@ extern "C" {
 #define TERN_EBACKPRESSURE (-EAGAIN)  /**< a backpressure subscriber is full: retry */
 #define TERN_ENOTCONN      (-ENOTCONN) /**< the bus is gone */
 #define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
+#define TERN_EMSGSIZE      (-EMSGSIZE) /**< size + tags_len exceed the buffer */
 
 /** Subscription policy when the subscriber's queue is full. */
 enum tern_policy {
@@ -154,9 +155,13 @@ TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, siz
 
 /**
  * Publish m on the publisher's topic.  On success the bus owns m: do not
- * touch it again.  On TERN_EBACKPRESSURE the caller still owns m and may
- * retry or tern_msg_free() it.
- * @return the sequence number (> 0), or TERN_EBACKPRESSURE.
+ * touch it again.  On any error the caller still owns m and may fix and
+ * retry it, or tern_msg_free() it.
+ * @return the sequence number (> 0), or
+ *   TERN_EBACKPRESSURE  a backpressure subscriber is full: retry;
+ *   TERN_EMSGSIZE       m->size + m->tags_len exceed the buffer (the pool's
+ *                       message size; m->capacity is not trusted): nothing
+ *                       was published and no sequence number was used.
  */
 TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
 
@@ -165,7 +170,9 @@ TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
  * topic and touching each subscriber's ring once for the whole burst.
  * Burst semantics: the first k are published (sequence numbers seq0 + 1 ..
  * seq0 + k, consecutive), the bus owns them, and the caller still owns
- * msgs[k, n).  k < n only when a backpressure subscriber is full.
+ * msgs[k, n).  k < n only when a backpressure subscriber is full, or when
+ * msgs[k] does not fit its buffer (size + tags_len past the pool's message
+ * size: tern_publish() of it returns TERN_EMSGSIZE).
  * n is at most TERN_PUB_BURST_MAX (32).
  * @return k (0..n).
  */
