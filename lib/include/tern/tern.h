@@ -103,7 +103,9 @@ struct tern_connect_opts {
  *   -EBUSY                    no client slot free;
  *   -EALREADY                 this process is already connected;
  *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
- *   -EPROTO                   a malformed reply.
+ *   -EPROTO                   a malformed reply, or EAL arguments other than
+ *                             the ones tern-control sends (libtern refuses
+ *                             them before rte_eal_init(): see docs/bus.md).
  *   tern_errmsg() has the details.
  */
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
