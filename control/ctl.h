@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "common/tern_config.h"
+#include "common/tern_esc.h"
 #include "ctl.tmsg.h"
 #include "ctl_loop.h"
 #include "ctl_sock.h"
