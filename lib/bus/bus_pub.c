@@ -177,6 +177,8 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
 	msg->seq = ++t->seq;
+	/* Ours to set, like seq: subscribers index by it when they release. */
+	msg->topic_id = p->topic_id;
 	/* Locally the library is the bus: it sends and accepts in one step. */
 	msg->send_ns = now;
 	msg->recv_ns = now;
@@ -237,6 +239,7 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		struct tern_msg *msg = msgs[x];
 		struct rte_mbuf *m = tern__mbuf(msg);
 		msg->seq = ++t->seq;
+		msg->topic_id = p->topic_id;
 		msg->send_ns = now;
 		msg->recv_ns = now;
 		msg->holders__ = 0;

@@ -131,6 +131,44 @@ static void burst_stops_before_a_message_that_does_not_fit(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+/* topic_id is the bus's to set, like seq: subscribers index their holder
+ * bits by it on release, and the storage role its topic table. */
+static void publish_stamps_the_topic(void **state)
+{
+	(void)state;
+	struct tern_client *c = fx_client(next_client++);
+	uint32_t a = topic("stamp.a"), b = topic("stamp.b");
+	struct tern_pub *p = fx_pub(c, a, false);
+	struct tern_sub *sa = fx_sub(c, next_sub++, "stamp.a", TERN_POLICY_DROP, 8);
+	struct tern_sub *sa2 = fx_sub(c, next_sub++, "stamp.>", TERN_POLICY_DROP, 8);
+	struct tern_sub *sb = fx_sub(c, next_sub++, "stamp.b", TERN_POLICY_DROP, 8);
+	const uint32_t forged[] = { b, fx_dp.shm->max_topics, UINT32_MAX };
+	struct tern_msg *m[2];
+	const struct tern_msg *v[4];
+
+	for (size_t i = 0; i < RTE_DIM(forged); i++) {
+		assert_non_null(m[0] = tern_msg_alloc(p, 8));
+		m[0]->topic_id = forged[i];
+		assert_true(tern_publish(p, m[0]) > 0);
+		assert_int_equal(tern_msg_alloc_bulk(p, 8, m, 2), 0);
+		m[1]->topic_id = forged[i];
+		assert_int_equal(tern_publish_burst(p, m, 2), 2);
+		for (int k = 0; k < 2; k++) {
+			struct tern_sub *s = k ? sa2 : sa;
+			assert_int_equal(tern_poll(s, v, 4), 3);
+			for (int x = 0; x < 3; x++)
+				assert_int_equal(v[x]->topic_id, a);
+			tern_release(s, v, 3);
+		}
+		assert_int_equal(tern_poll(sb, v, 4), 0);
+	}
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	fx_sub_free(sa);
+	fx_sub_free(sa2);
+	fx_sub_free(sb);
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);       /* every buffer released once */
+}
+
 /* The storage role never copies more than a buffer: a header changed after
  * publishing (tern_publish() checked it, the memory stays writable) is
  * counted as a storage error, not appended with its neighbours' bytes. */
@@ -150,13 +188,21 @@ static void storage_never_copies_past_the_buffer(void **state)
 		m->tags_len = bad[i].tags_len;
 		assert_int_equal(dp_storage_poll(&fx_dp), 1);
 	}
-	assert_int_equal(fx_dp.storage_errors - errors, RTE_DIM(bad));
+	/* ... nor a topic id past the table. */
+	for (int i = 0; i < 2; i++) {
+		struct tern_msg *m = tern_msg_alloc(p, 64);
+		assert_non_null(m);
+		assert_true(tern_publish(p, m) > 0);
+		m->topic_id = i ? UINT32_MAX : fx_dp.shm->max_topics;
+		assert_int_equal(dp_storage_poll(&fx_dp), 1);
+	}
+	assert_int_equal(fx_dp.storage_errors - errors, RTE_DIM(bad) + 2);
 	assert_int_equal(tern_log_last_seq(dir, "st", "st.bounds", &seq), 0);
 	assert_int_equal(seq, 0);               /* nothing of them reached the log */
-	assert_int_equal(fx_publish(p, 7), (int64_t)RTE_DIM(bad) + 1);
+	assert_int_equal(fx_publish(p, 7), (int64_t)RTE_DIM(bad) + 3);
 	assert_int_equal(dp_storage_poll(&fx_dp), 1);
 	assert_int_equal(tern_log_last_seq(dir, "st", "st.bounds", &seq), 0);
-	assert_int_equal(seq, RTE_DIM(bad) + 1);  /* an intact one is stored */
+	assert_int_equal(seq, RTE_DIM(bad) + 3);  /* an intact one is stored */
 	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
@@ -174,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(publish_refuses_size_past_the_pool_buffer),
 		cmocka_unit_test(burst_stops_before_a_message_that_does_not_fit),
+		cmocka_unit_test(publish_stamps_the_topic),
 		cmocka_unit_test(storage_never_copies_past_the_buffer),
 	};
 	static char ini[512];

@@ -62,7 +62,7 @@ struct tern_msg {
 	int64_t event_ns;   /**< event time, set by the publisher (0: unset) */
 	int64_t send_ns;    /**< set by the library at publish (UTC ns) */
 	int64_t recv_ns;    /**< set by the bus when it accepts the message (UTC ns) */
-	uint32_t topic_id;  /**< the topic, see tern_topic_name() */
+	uint32_t topic_id;  /**< the topic, set by the bus, see tern_topic_name() */
 	uint32_t size;      /**< payload bytes */
 	uint32_t type_id;   /**< DSL message type id, 0: none */
 	uint16_t version;   /**< DSL message version */
