@@ -37,6 +37,7 @@ PY
 }
 
 bg "$PROBE" sub it.flood 2000 --ready "$T/r" --timeout 30 > "$T/s"
+for _ in $(seq 1 300); do [ -e "$T/r" ] && break; sleep 0.1; done   # a loaded CI box: 30 s
 wait_file "$T/r"
 c0=$(wc -l < "$T/control.log"); d0=$(wc -l < "$T/dataplane.log")
 t0=$(date +%s.%N)
