@@ -51,6 +51,17 @@ static inline int fx_eal_init(void)
 	return dp_state_create(&fx_dp);
 }
 
+/* Undo fx_eal_init(): EAL, and the runtime directory it leaves even in
+ * memory (/var/run/dpdk/<prefix>, empty by then). */
+static inline void fx_eal_fini(void)
+{
+	char dir[96];
+
+	rte_eal_cleanup();
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/tern_ut%d", (int)getpid());
+	rmdir(dir);
+}
+
 static inline struct tern_client *fx_client(uint32_t id)
 {
 	struct tern_client *c = calloc(1, sizeof(*c));

@@ -234,11 +234,13 @@ int main(void)
 	if (fx_eal_init() < 0 || dp_storage_init(&fx_dp) < 0) {
 		fprintf(stderr, "EAL/state init failed: %s\n", fx_err);
 		nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		fx_eal_fini();
 		return 1;
 	}
 	baseline = dp_pool_free(&fx_dp);
 	rv = cmocka_run_group_tests(tests, NULL, NULL);
 	dp_storage_close(&fx_dp);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	fx_eal_fini();
 	return rv;
 }
