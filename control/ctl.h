@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "common/tern_config.h"
+#include "common/tern_esc.h"
+#include "common/tern_ratelimit.h"
 #include "ctl.tmsg.h"
 #include "ctl_loop.h"
 #include "ctl_sock.h"
@@ -107,6 +109,17 @@ struct ctl {
 enum ctl_level { CTL_SILENT = -1, CTL_ERROR, CTL_WARN, CTL_INFO, CTL_DEBUG };
 extern enum ctl_level ctl_log_level;
 void ctl_log(enum ctl_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ctl_log() from a site a peer can make fire at will (connections, bad
+ * messages): a token bucket per call site, and "suppressed K similar
+ * messages" once lines were dropped.  Strings from outside go through
+ * tern__esc() at every log site either way. */
+void ctl_log_rl(struct tern__rl *rl, enum ctl_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define CTL_LOG_RL(level, ...)                                                           \
+    do {                                                                                 \
+        static struct tern__rl rl_ = TERN__RL_INIT(TERN__RL_BURST, TERN__RL_PER_SEC);   \
+        ctl_log_rl(&rl_, (level), __VA_ARGS__);                                          \
+    } while (0)
 
 /* Set err to a formatted reason and return rv (for one-line error paths). */
 int ctl_fail(char *err, size_t errlen, int rv, const char *fmt, ...)

@@ -85,8 +85,9 @@ int ctl_client_attach(struct ctl *ctl, struct ctl_conn *conn, const struct CtlHe
     c->used = true;
     c->conn = conn;
     *client_id = id;
-    ctl_log(CTL_INFO, "client %u attached: '%s' pid %u, lcore %u@(%s)", id, c->name, c->pid,
-            c->lcore_id, c->cpus);
+    char esc[TERN_ESC_MAX];
+    CTL_LOG_RL(CTL_INFO, "client %u attached: '%s' pid %u, lcore %u@(%s)", id,
+               TERN_ESC_STR(esc, c->name), c->pid, c->lcore_id, c->cpus);
     return 0;
 }
 
@@ -120,10 +121,12 @@ void ctl_client_gone(struct ctl *ctl, uint32_t client_id)
     rc = ctl_dp_call(ctl, DpClientGone_encode(&g, ctl->dp.tx, CTL_MSG_MAX), -1, err,
                      sizeof(err));
     if (rc < 0 && rc != -ENOTCONN)
-        ctl_log(CTL_WARN, "client %u: dataplane reclaim failed: %s", client_id, err);
+        CTL_LOG_RL(CTL_WARN, "client %u: dataplane reclaim failed: %s", client_id, err);
     ctl_subs_forget(ctl, client_id);
     ctl_pubs_forget(ctl, client_id);
-    ctl_log(CTL_INFO, "client %u gone: '%s' pid %u", client_id, c->name, c->pid);
+    char esc[TERN_ESC_MAX];
+    CTL_LOG_RL(CTL_INFO, "client %u gone: '%s' pid %u", client_id, TERN_ESC_STR(esc, c->name),
+               c->pid);
     if (c->conn)
         c->conn->client_id = CTL_NONE;
     memset(c, 0, sizeof(*c));

@@ -53,7 +53,7 @@ static void conn_reject(struct ctl_conn *conn, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, sizeof(err), fmt, ap);
     va_end(ap);
-    ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+    CTL_LOG_RL(CTL_WARN, "connection %d: %s", conn->fd, err);
     ctl_conn_reply(conn, status, err, 0);
     conn->closing = true;
     conn->handled = true;
@@ -95,7 +95,7 @@ static int on_hello(const struct CtlHello *m, void *clientd)
     if (m->proto_version != CTL_PROTO_VERSION) {
         snprintf(err, sizeof(err), "protocol version %u not supported (tern-control speaks %u)",
                  m->proto_version, CTL_PROTO_VERSION);
-        ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+        CTL_LOG_RL(CTL_WARN, "connection %d: %s", conn->fd, err);
         hello_reply(conn, -EPROTONOSUPPORT, err);
         conn->closing = true;
         return 0;
@@ -107,7 +107,7 @@ static int on_hello(const struct CtlHello *m, void *clientd)
     if (m->peer == CtlPeer_APP) {
         rc = ctl_client_attach(conn->ctl, conn, m, &conn->client_id, err, sizeof(err));
         if (rc < 0) {
-            ctl_log(CTL_WARN, "connection %d: %s", conn->fd, err);
+            CTL_LOG_RL(CTL_WARN, "connection %d: %s", conn->fd, err);
             hello_reply(conn, rc, err);
             conn->closing = true;
             return 0;
@@ -361,8 +361,8 @@ static void on_hello_timeout(struct ctl_loop *loop, int id, void *clientd)
 
     (void)loop;
     (void)id;
-    ctl_log(CTL_WARN, "connection %d: no CtlHello within %u ms: closed", conn->fd,
-            conn->ctl->cfg.client_timeout_ms);
+    CTL_LOG_RL(CTL_WARN, "connection %d: no CtlHello within %u ms: closed", conn->fd,
+               conn->ctl->cfg.client_timeout_ms);
     ctl_conn_close(conn);
 }
 
@@ -384,7 +384,7 @@ static void on_accept_resume(struct ctl_loop *loop, int id, void *clientd)
 #define CTL_ACCEPT_PAUSE_MS 100
 static void accept_pause(struct ctl *ctl, int err)
 {
-    ctl_log(CTL_WARN, "cannot accept: %s: pausing %d ms", strerror(err), CTL_ACCEPT_PAUSE_MS);
+    CTL_LOG_RL(CTL_WARN, "cannot accept: %s: pausing %d ms", strerror(err), CTL_ACCEPT_PAUSE_MS);
     ctl_loop_del_file(ctl->loop, ctl->listen_fd, ~0u);
     if (ctl_loop_add_timer(ctl->loop, CTL_ACCEPT_PAUSE_MS, false, on_accept_resume, ctl) < 0)
         on_accept_resume(ctl->loop, -1, ctl);   /* no fd for a timer either: spin rather than go deaf */
@@ -427,7 +427,7 @@ static void on_accept(struct ctl_loop *loop, int fd, void *clientd, unsigned mas
     if (ctl->conns)
         ctl->conns->prev = conn;
     ctl->conns = conn;
-    ctl_log(CTL_DEBUG, "connection %d: accepted", cfd);
+    CTL_LOG_RL(CTL_DEBUG, "connection %d: accepted", cfd);
     return;
 
 out_close:

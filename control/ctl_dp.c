@@ -112,6 +112,14 @@ static ssize_t exchange(struct ctl *ctl, int64_t len, int fd, char *err, size_t 
     return n;
 }
 
+/* The dataplane's reason text, escaped: it ends up in logs and replies. */
+static const char *dp_reason(struct tern_str s)
+{
+    static char buf[TERN_ESC_LEN(CTL_ERR_MAX)];
+
+    return tern__esc(buf, sizeof(buf), s.ptr, s.len);
+}
+
 int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
 {
     struct DpReply r;
@@ -124,8 +132,7 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
         return ctl_fail(err, errlen, -EPROTO, "malformed reply from the dataplane");
     }
     if (r.status < 0)
-        return ctl_fail(err, errlen, r.status, "dataplane: %.*s", (int)r.error.len,
-                        r.error.ptr ? r.error.ptr : "");
+        return ctl_fail(err, errlen, r.status, "dataplane: %s", dp_reason(r.error));
     return 0;
 }
 
@@ -141,8 +148,7 @@ int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t er
         return ctl_fail(err, errlen, -EPROTO, "malformed stats reply from the dataplane");
     }
     if (out->status < 0)
-        return ctl_fail(err, errlen, out->status, "dataplane: %.*s", (int)out->error.len,
-                        out->error.ptr ? out->error.ptr : "");
+        return ctl_fail(err, errlen, out->status, "dataplane: %s", dp_reason(out->error));
     return 0;
 }
 
@@ -202,6 +208,7 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
 {
     struct DpHello h = { CTL_DP_PROTO_VERSION };
     struct DpHelloReply r;
+    char esc[TERN_ESC_MAX];
     ssize_t n;
     int fd, rc;
 
@@ -217,14 +224,14 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
     if (DpHelloReply_decode(&r, ctl->dp.rx, (size_t)n) < 0)
         return ctl_fail(err, errlen, -EPROTO, "malformed DpHelloReply from the dataplane");
     if (r.status < 0)
-        return ctl_fail(err, errlen, r.status, "dataplane refused DpHello: %.*s",
-                        (int)r.error.len, r.error.ptr ? r.error.ptr : "");
+        return ctl_fail(err, errlen, r.status, "dataplane refused DpHello: %s",
+                        dp_reason(r.error));
     if (r.file_prefix.len && ctl_str(ctl->file_prefix, sizeof(ctl->file_prefix),
                                      r.file_prefix) < 0)
         snprintf(ctl->file_prefix, sizeof(ctl->file_prefix), "%s", ctl->cfg.file_prefix);
     if (strcmp(ctl->file_prefix, ctl->cfg.file_prefix))
-        ctl_log(CTL_WARN, "dataplane uses file prefix '%s', the config says '%s': using '%s'",
-                ctl->file_prefix, ctl->cfg.file_prefix, ctl->file_prefix);
+        ctl_log(CTL_WARN, "dataplane uses file prefix '%s', the config says '%s': using it",
+                TERN_ESC_STR(esc, ctl->file_prefix), ctl->cfg.file_prefix);
     /* Registry arrays are sized by the config: never exceed it. */
     ctl->max_topics = min_u32(r.max_topics, ctl->cfg.max_topics);
     ctl->max_subs = min_u32(r.max_subs, ctl->cfg.max_subs);
@@ -240,7 +247,8 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
         return ctl_fail(err, errlen, rc < 0 ? rc : -ENOTCONN,
                         "cannot re-create topics in the dataplane");
     ctl_log(CTL_INFO, "dataplane connected at %s: file prefix '%s', %u topics, %u subs, "
-            "%u clients from lcore %u", ctl->cfg.dataplane_socket, ctl->file_prefix,
+            "%u clients from lcore %u", ctl->cfg.dataplane_socket,
+            TERN_ESC_STR(esc, ctl->file_prefix),
             ctl->max_topics, ctl->max_subs, ctl->max_clients, ctl->first_client_lcore);
     return 0;
 }

@@ -16,9 +16,12 @@
 
 enum ctl_level ctl_log_level = CTL_INFO;
 
+static const char *const level_prefix[] = {
+    "tern-control: error", "tern-control: warning", "tern-control: info", "tern-control: debug"
+};
+
 void ctl_log(enum ctl_level level, const char *fmt, ...)
 {
-    static const char *const names[] = { "error", "warning", "info", "debug" };
     char line[512];
     va_list ap;
 
@@ -27,7 +30,18 @@ void ctl_log(enum ctl_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "tern-control: %s: %s\n", names[level], line);
+    fprintf(stderr, "%s: %s\n", level_prefix[level], line);
+}
+
+void ctl_log_rl(struct tern__rl *rl, enum ctl_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (level > ctl_log_level)
+        return;     /* a line nobody sees spends no token */
+    va_start(ap, fmt);
+    tern__vlog_rl(rl, stderr, level_prefix[level], fmt, ap);
+    va_end(ap);
 }
 
 int ctl_fail(char *err, size_t errlen, int rv, const char *fmt, ...)

@@ -114,7 +114,7 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
 
 void ctl_stats_dump(struct ctl *ctl)
 {
-    char err[CTL_ERR_MAX];
+    char err[CTL_ERR_MAX], esc[TERN_ESC_MAX];
     struct ctl_stats st;
     uint32_t i;
 
@@ -125,21 +125,22 @@ void ctl_stats_dump(struct ctl *ctl)
     fprintf(stderr, "tern-control: stats: pool %llu free of %llu\n",
             (unsigned long long)st.pool_free, (unsigned long long)st.pool_size);
     for (i = 0; i < st.n_topics; i++)
-        fprintf(stderr, "  topic %u '%.*s': published %llu, delivered %llu, "
+        fprintf(stderr, "  topic %u '%s': published %llu, delivered %llu, "
                 "%u publishers, %u subscriptions\n", st.topics[i].topic_id,
-                (int)st.topics[i].name.len, st.topics[i].name.ptr,
+                tern__esc(esc, sizeof(esc), st.topics[i].name.ptr, st.topics[i].name.len),
                 (unsigned long long)st.topics[i].published,
                 (unsigned long long)st.topics[i].delivered, st.topics[i].publishers,
                 st.topics[i].subscriptions);
     for (i = 0; i < st.n_subs; i++)
-        fprintf(stderr, "  sub %u client %u '%.*s' %s: delivered %llu, dropped %llu, "
+        fprintf(stderr, "  sub %u client %u '%s' %s: delivered %llu, dropped %llu, "
                 "queued %u, %u topics\n", st.subs[i].sub_id, st.subs[i].client_id,
-                (int)st.subs[i].pattern.len, st.subs[i].pattern.ptr,
+                tern__esc(esc, sizeof(esc), st.subs[i].pattern.ptr, st.subs[i].pattern.len),
                 CtlPolicy_name(st.subs[i].policy), (unsigned long long)st.subs[i].delivered,
                 (unsigned long long)st.subs[i].dropped, st.subs[i].depth, st.subs[i].topics);
     for (i = 0; i < st.n_clients; i++)
-        fprintf(stderr, "  client %u '%.*s' pid %u lcore %u: published %llu, polled %llu\n",
-                st.clients[i].client_id, (int)st.clients[i].name.len, st.clients[i].name.ptr,
+        fprintf(stderr, "  client %u '%s' pid %u lcore %u: published %llu, polled %llu\n",
+                st.clients[i].client_id,
+                tern__esc(esc, sizeof(esc), st.clients[i].name.ptr, st.clients[i].name.len),
                 st.clients[i].pid, st.clients[i].lcore_id,
                 (unsigned long long)st.clients[i].published,
                 (unsigned long long)st.clients[i].polled);

@@ -21,6 +21,7 @@
 
 #include "dp.tmsg.h"
 #include "bus/tern_sock.h"
+#include "common/tern_ratelimit.h"
 #include "dp.h"
 
 #define DP_PROTO_VERSION 1
@@ -163,9 +164,10 @@ static int handle(struct dp *dp, size_t len, int fd)
 		}
 		uint64_t t0 = rte_rdtsc(), before = dp_pool_free(dp);
 		rv = dp_client_gone(dp, m.client_id, err, sizeof(err));
+		/* One line per client gone: a connection flood makes it fire at will. */
 		if (rv == 0)
-			fprintf(stderr, "tern-dataplane: client %u reclaimed in %.1f us; "
-				"pool free %llu -> %llu (%llu in the stack, %llu cached by clients)\n",
+			TERN__LOG_RL(stderr, "tern-dataplane", "client %u reclaimed in %.1f us; "
+				"pool free %llu -> %llu (%llu in the stack, %llu cached by clients)",
 				m.client_id,
 				(double)(rte_rdtsc() - t0) * 1e6 / (double)rte_get_tsc_hz(),
 				(unsigned long long)before, (unsigned long long)dp_pool_free(dp),

@@ -126,6 +126,13 @@ uint32_t dp_storage_poll(struct dp *dp)
 
 		for (unsigned x = 0; x < k; x++) {
 			const struct tern_msg *m = v[x];
+			/* tern_publish() refused this and set topic_id, but the header
+			 * stays writable after publishing: never copy past the buffer
+			 * into the log, nor index past the topic table. */
+			if (!tern__msg_fits(dp->shm, m) || m->topic_id >= dp->shm->max_topics) {
+				dp->storage_errors++;
+				continue;
+			}
 			struct tern_log_msg lm = {
 				.topic = tern__shm_topic(dp->shm, m->topic_id)->name,
 				.type_version = m->version, .type_id = m->type_id,

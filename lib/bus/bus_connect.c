@@ -25,6 +25,7 @@
 #include <rte_memzone.h>
 
 #include "ctl.tmsg.h"
+#include "bus_eal_args.h"
 #include "bus_pvt.h"
 #include "tern_sock.h"
 
@@ -92,17 +93,16 @@ static int cpu_list(uint16_t *cpus, unsigned max)
 
 static int attach(struct tern_client *c, const struct CtlHelloReply *r)
 {
-	char *argv[32];
-	struct tern_iter it = tern_list_str_iter(&r->eal_args);
-	struct tern_str s;
+	/* rte_eal_init keeps pointers into argv: static, as EAL is once a process. */
+	static struct tern__eal_argv eal;
 	const struct rte_memzone *mz;
-	int argc = 0;
+	char err[256];
 
-	while (argc < 31 && tern_list_str_next(&it, &s))
-		argv[argc++] = strndup(s.ptr, s.len);
-	argv[argc] = NULL;
-	/* rte_eal_init keeps pointers into argv: these stay allocated. */
-	if (rte_eal_init(argc, argv) < 0) {
+	if (tern__eal_args_check(&r->eal_args, r->lcore_id, &eal, err, sizeof(err)) < 0) {
+		tern__err_set("refusing tern-control's EAL arguments: %s", err);
+		return -EPROTO;
+	}
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		tern__err_set("EAL attach failed: %s (is tern-dataplane running?)",
 			      rte_strerror(rte_errno));
 		return -ENODEV;

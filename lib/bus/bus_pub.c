@@ -12,6 +12,12 @@
  *   4. journal the publish (plain stores on our own cache line) and enqueue.
  * No allocation, no syscall, no atomic instruction in exclusive mode.
  *
+ * Before any of that, the message must fit its buffer.  Every header field
+ * is the caller's to write, capacity included, and subscribers and the
+ * storage role trust size and tags_len once the message is on the bus: so
+ * they are bounded here by the pool's buffer size in shared memory, which
+ * sits on the clock's cache line that the publish reads anyway.
+ *
  * The rings are rte_rings, and subscribers dequeue with DPDK's own calls.
  * The enqueue side is done here, with rte_ring's single-producer protocol
  * (write the slot, then release prod.tail), because rte_ring reads the
@@ -171,6 +177,8 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
 	msg->seq = ++t->seq;
+	/* Ours to set, like seq: subscribers index by it when they release. */
+	msg->topic_id = p->topic_id;
 	/* Locally the library is the bus: it sends and accepts in one step. */
 	msg->send_ns = now;
 	msg->recv_ns = now;
@@ -231,6 +239,7 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		struct tern_msg *msg = msgs[x];
 		struct rte_mbuf *m = tern__mbuf(msg);
 		msg->seq = ++t->seq;
+		msg->topic_id = p->topic_id;
 		msg->send_ns = now;
 		msg->recv_ns = now;
 		msg->holders__ = 0;
@@ -285,6 +294,12 @@ unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned
 
 	if (n > TERN_BURST_MAX)
 		n = TERN_BURST_MAX;
+	/* The burst ends before the first message that does not fit: the
+	 * caller keeps it and the rest, as after a full backpressure link. */
+	for (k = 0; k < n; k++)
+		if (!tern__msg_fits(p->c->shm, msgs[k]))
+			break;
+	n = k;
 	if (n == 0)
 		return 0;
 	if (p->exclusive)
@@ -300,6 +315,8 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 	struct tern__topic *t = p->t;
 	int64_t rv;
 
+	if (!tern__msg_fits(p->c->shm, msg))
+		return TERN_EMSGSIZE;
 	if (p->exclusive)
 		return publish_locked(p, t, msg);
 	topic_lock(t, p->owner);

@@ -219,6 +219,16 @@ static inline struct rte_mbuf *tern__mbuf(const struct tern_msg *msg)
 	return (struct rte_mbuf *)(uintptr_t)msg - 1;
 }
 
+/* Whether msg's payload and tags fit a pool buffer.  Every header field,
+ * capacity included, is the publisher's to write, so the bound is the
+ * pool's message size; 64-bit, so a size near 4 GB plus tags_len cannot
+ * wrap to something small.  tern_publish() refuses what fails it; anyone
+ * copying a message out checks it again (the header stays writable). */
+static inline bool tern__msg_fits(const struct tern__shm *shm, const struct tern_msg *msg)
+{
+	return (uint64_t)msg->size + msg->tags_len <= shm->msg_size;
+}
+
 /* Private area: exactly the header, so the payload sits at TERN_MSG_DATA_OFFSET. */
 #define TERN__PRIV_SIZE sizeof(struct tern_msg)
 static_assert(sizeof(struct tern_msg) == 64, "one cache line");

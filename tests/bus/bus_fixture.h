@@ -20,6 +20,8 @@
 static struct tern_config fx_cfg;
 static struct dp fx_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1 };
 static char fx_err[256];
+/* Node config text for fx_eal_init() (storage rules, say); NULL: the default. */
+static const char *fx_ini;
 
 static inline int fx_eal_init(void)
 {
@@ -37,7 +39,9 @@ static inline int fx_eal_init(void)
 	argv[argc++] = "256";
 	if (rte_eal_init(argc, argv) < 0)
 		return -1;
-	if (tern_config_load(&fx_cfg, NULL, fx_err, sizeof(fx_err)) < 0)
+	if ((fx_ini ? tern__config_parse(&fx_cfg, fx_ini, strlen(fx_ini), "fx_ini", fx_err,
+					 sizeof(fx_err))
+		    : tern_config_load(&fx_cfg, NULL, fx_err, sizeof(fx_err))) < 0)
 		return -1;
 	fx_cfg.mbufs = 8191;
 	fx_cfg.max_topics = 64;
@@ -45,6 +49,17 @@ static inline int fx_eal_init(void)
 	fx_cfg.max_clients = 32;
 	fx_dp.cfg = &fx_cfg;
 	return dp_state_create(&fx_dp);
+}
+
+/* Undo fx_eal_init(): EAL, and the runtime directory it leaves even in
+ * memory (/var/run/dpdk/<prefix>, empty by then). */
+static inline void fx_eal_fini(void)
+{
+	char dir[96];
+
+	rte_eal_cleanup();
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/tern_ut%d", (int)getpid());
+	rmdir(dir);
 }
 
 static inline struct tern_client *fx_client(uint32_t id)

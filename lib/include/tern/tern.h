@@ -43,6 +43,7 @@ extern "C" {
 #define TERN_EBACKPRESSURE (-EAGAIN)  /**< a backpressure subscriber is full: retry */
 #define TERN_ENOTCONN      (-ENOTCONN) /**< the bus is gone */
 #define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
+#define TERN_EMSGSIZE      (-EMSGSIZE) /**< size + tags_len exceed the buffer */
 
 /** Subscription policy when the subscriber's queue is full. */
 enum tern_policy {
@@ -61,7 +62,7 @@ struct tern_msg {
 	int64_t event_ns;   /**< event time, set by the publisher (0: unset) */
 	int64_t send_ns;    /**< set by the library at publish (UTC ns) */
 	int64_t recv_ns;    /**< set by the bus when it accepts the message (UTC ns) */
-	uint32_t topic_id;  /**< the topic, see tern_topic_name() */
+	uint32_t topic_id;  /**< the topic, set by the bus, see tern_topic_name() */
 	uint32_t size;      /**< payload bytes */
 	uint32_t type_id;   /**< DSL message type id, 0: none */
 	uint16_t version;   /**< DSL message version */
@@ -102,7 +103,9 @@ struct tern_connect_opts {
  *   -EBUSY                    no client slot free;
  *   -EALREADY                 this process is already connected;
  *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
- *   -EPROTO                   a malformed reply.
+ *   -EPROTO                   a malformed reply, or EAL arguments other than
+ *                             the ones tern-control sends (libtern refuses
+ *                             them before rte_eal_init(): see docs/bus.md).
  *   tern_errmsg() has the details.
  */
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
@@ -154,9 +157,13 @@ TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, siz
 
 /**
  * Publish m on the publisher's topic.  On success the bus owns m: do not
- * touch it again.  On TERN_EBACKPRESSURE the caller still owns m and may
- * retry or tern_msg_free() it.
- * @return the sequence number (> 0), or TERN_EBACKPRESSURE.
+ * touch it again.  On any error the caller still owns m and may fix and
+ * retry it, or tern_msg_free() it.
+ * @return the sequence number (> 0), or
+ *   TERN_EBACKPRESSURE  a backpressure subscriber is full: retry;
+ *   TERN_EMSGSIZE       m->size + m->tags_len exceed the buffer (the pool's
+ *                       message size; m->capacity is not trusted): nothing
+ *                       was published and no sequence number was used.
  */
 TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
 
@@ -165,7 +172,9 @@ TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
  * topic and touching each subscriber's ring once for the whole burst.
  * Burst semantics: the first k are published (sequence numbers seq0 + 1 ..
  * seq0 + k, consecutive), the bus owns them, and the caller still owns
- * msgs[k, n).  k < n only when a backpressure subscriber is full.
+ * msgs[k, n).  k < n only when a backpressure subscriber is full, or when
+ * msgs[k] does not fit its buffer (size + tags_len past the pool's message
+ * size: tern_publish() of it returns TERN_EMSGSIZE).
  * n is at most TERN_PUB_BURST_MAX (32).
  * @return k (0..n).
  */

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ctl.tmsg on the wire, for integration tests that play a hostile peer.
+
+One message per SOCK_SEQPACKET datagram: u16 type id, u16 version, u32 body
+length, then the fields in schema order (docs/dsl.md section 3): integers
+little-endian, string = u32 length + bytes, list<T> = u32 count + items.
+"""
+import socket
+import struct
+
+
+def _msg(type_id, body, version=1):
+    return struct.pack("<HHI", type_id, version, len(body)) + body
+
+
+def _str(b):
+    b = b.encode() if isinstance(b, str) else b
+    return struct.pack("<I", len(b)) + b
+
+
+def hello(name, peer=0, pid=1, cpus=(0,), proto_version=1):
+    """CtlHello (id 1); peer 0 = APP, 1 = TOOL."""
+    body = struct.pack("<IBI", proto_version, peer, pid) + _str(name)
+    body += struct.pack("<I", len(cpus)) + b"".join(struct.pack("<H", c) for c in cpus)
+    return _msg(1, body)
+
+
+def hello_reply(status, error, client_id, lcore_id, eal_args):
+    """CtlHelloReply (id 2): what tern-control answers a hello with."""
+    body = struct.pack("<i", status) + _str(error) + struct.pack("<II", client_id, lcore_id)
+    body += struct.pack("<I", len(eal_args)) + b"".join(_str(a) for a in eal_args)
+    return _msg(2, body)
+
+
+def parse_hello_reply(b):
+    """(status, error, client_id, lcore_id, [eal_args]) of a CtlHelloReply."""
+    tid, _, _ = struct.unpack_from("<HHI", b)
+    assert tid == 2, "not a CtlHelloReply: type %d" % tid
+    off = 8
+    (status,) = struct.unpack_from("<i", b, off)
+    off += 4
+    (n,) = struct.unpack_from("<I", b, off)
+    error = b[off + 4:off + 4 + n]
+    off += 4 + n
+    client_id, lcore_id, count = struct.unpack_from("<III", b, off)
+    off += 12
+    args = []
+    for _ in range(count):
+        (n,) = struct.unpack_from("<I", b, off)
+        args.append(b[off + 4:off + 4 + n])
+        off += 4 + n
+    return status, error, client_id, lcore_id, args
+
+
+def connect(path, timeout=5):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    s.connect(path)
+    return s
