@@ -18,6 +18,8 @@ struct tern_client {
 	uint64_t alloc_free;        /* free bits of slot->alloc[] */
 	struct tern_pub *pubs;      /* open handles, closed by tern_close() */
 	struct tern_sub *subs;
+	int timeout_ms;             /* bound of every control call; <= 0: none */
+	uint32_t stale;             /* replies owed to requests that timed out */
 };
 
 struct tern_pub {

@@ -37,6 +37,10 @@ export TERN_SOCKET=$T/run/control.sock
 cleanup() {
     local rc=$?
     for p in "${CHILDREN[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    # A daemon a fault test left stopped (SIGSTOP) must be able to act on TERM.
+    for f in control dataplane; do
+        [ -f "$T/$f.pid" ] && kill -CONT "$(cat "$T/$f.pid")" 2>/dev/null || true
+    done
     BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T" >/dev/null 2>&1 || true
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         echo "--- dataplane log"; tail -20 "$T/dataplane.log" 2>/dev/null || true
@@ -68,4 +72,24 @@ INI
 
 start_stack() {
     BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/node.ini" -d "$T" >/dev/null || fail "stack start"
+}
+
+# restart_control: start tern-control again (after a kill), recorded in
+# $T/control.pid so that the stack's stop ends it too.
+restart_control() {
+    rm -f "$T/control.pid"
+    "$BUILD/control/tern-control" -c "$T/node.ini" >>"$T/control.log" 2>&1 &
+    echo $! > "$T/control.pid"
+    for _ in $(seq 1 100); do
+        "$TERNCTL" topic list >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    fail "tern-control did not come back"
+}
+
+# wait_line FILE SECONDS: until FILE has a line, at most SECONDS.
+wait_line() {
+    local n=$(( $2 * 20 ))
+    for _ in $(seq 1 $n); do [ -s "$1" ] && return 0; sleep 0.05; done
+    return 1
 }

@@ -14,6 +14,11 @@
  *                        [--expect-tag KEY=VALUE]   (count messages without it)
  *   tern-probe [-s SOCK] pool
  *
+ * Any command: [--ctl-timeout MS] (tern_connect_opts.timeout_ms),
+ * [--connected FILE] (created once connected), [--go FILE] (wait for it
+ * before the command), [--resume FILE] (create: after a timed-out call,
+ * wait for it, then check the next call gets its own answer).
+ *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
  */
 #define _GNU_SOURCE
@@ -42,6 +47,8 @@ static struct opts {
 	uint64_t start_value;
 	const char *tag, *expect_tag;
 	bool durable;
+	int ctl_timeout;
+	const char *connected, *go, *resume;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -49,6 +56,20 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void touch(const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (f)
+		fclose(f);
+}
+
+static void wait_for(const char *path)
+{
+	while (path && access(path, F_OK) != 0)
+		usleep(10000);
 }
 
 static int die(const char *what, int rv)
@@ -117,6 +138,35 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 	return 0;
 }
 
+/* A timed-out create reports how long it took; with --resume, the next
+ * call (a lookup of a name that does not exist) must get its own answer,
+ * -ENOENT, not the late answer to the create. */
+static int cmd_create(struct tern_client *c, const char *topic)
+{
+	double t0 = now_s();
+	int rv = tern_topic_create(c, topic);
+
+	if (rv == 0 || rv == -EEXIST)
+		return 0;
+	if (rv == -ETIMEDOUT) {
+		char absent[128];
+		int after = 0;
+
+		fprintf(stderr, "tern-probe: topic create: %s\n%s\n", tern_strerror(rv),
+			tern_errmsg());
+		printf("{\"status\":%d,\"elapsed_ms\":%.1f}\n", rv, (now_s() - t0) * 1e3);
+		fflush(stdout);
+		if (o.resume) {
+			wait_for(o.resume);
+			snprintf(absent, sizeof(absent), "%s.absent", topic);
+			after = tern_topic_lookup(c, absent);
+			printf("{\"after_resume\":%d}\n", after);
+		}
+		return 1;
+	}
+	return die("topic create", rv);
+}
+
 #define MAX_TOPICS 1024
 
 static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
@@ -134,11 +184,7 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 
 	if (rv < 0)
 		return die("subscription open", rv);
-	if (o.ready) {
-		FILE *f = fopen(o.ready, "w");
-		if (f)
-			fclose(f);
-	}
+	touch(o.ready);
 	deadline = now_s() + o.timeout;
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
@@ -216,6 +262,8 @@ int main(int argc, char **argv)
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
 		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
+		{ "ctl-timeout", 1, NULL, 'C' }, { "connected", 1, NULL, 'N' }, { "go", 1, NULL, 'G' },
+		{ "resume", 1, NULL, 'M' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -261,22 +309,26 @@ int main(int argc, char **argv)
 		case 'U': o.until_seq = strtoull(optarg, NULL, 0); break;
 		case 'L': o.linger = atof(optarg); break;
 		case 'P': o.print = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'C': o.ctl_timeout = atoi(optarg); break;
+		case 'N': o.connected = optarg; break;
+		case 'G': o.go = optarg; break;
+		case 'M': o.resume = optarg; break;
 		default: goto usage;
 		}
 	}
 	if (optind >= argc)
 		goto usage;
 	co.socket = o.socket;
+	co.timeout_ms = o.ctl_timeout;
 	rv = tern_connect(&co, &c);
 	if (rv < 0)
 		return die("connect", rv);
 	const char *cmd = argv[optind];
+	touch(o.connected);
+	wait_for(o.go);
 	if (strcmp(cmd, "create") == 0) {
 		for (int i = optind + 1; i < argc && rv == 0; i++)
-			if ((rv = tern_topic_create(c, argv[i])) < 0 && rv != -EEXIST)
-				rv = die("topic create", rv);
-			else
-				rv = 0;
+			rv = cmd_create(c, argv[i]);
 	} else if (strcmp(cmd, "pub") == 0 && argc - optind == 3) {
 		rv = cmd_pub(c, argv[optind + 1], strtoull(argv[optind + 2], NULL, 0));
 	} else if (strcmp(cmd, "sub") == 0 && argc - optind == 3) {

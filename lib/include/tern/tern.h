@@ -90,6 +90,8 @@ struct tern_connect_opts {
 	const char *socket;  /**< tern-control's socket; NULL: $TERN_SOCKET, else
 	                          /run/tern/local/control.sock */
 	const char *name;    /**< shown by ternctl; NULL: the program name */
+	int timeout_ms;      /**< bound of each control call (connect, topic, open,
+	                          close): 0: 5000 ms; negative: wait forever */
 };
 
 /**
@@ -102,7 +104,8 @@ struct tern_connect_opts {
  *   -EBUSY                    no client slot free;
  *   -EALREADY                 this process is already connected;
  *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
- *   -EPROTO                   a malformed reply.
+ *   -EPROTO                   a malformed reply;
+ *   -ETIMEDOUT                tern-control did not answer within timeout_ms.
  *   tern_errmsg() has the details.
  */
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
@@ -110,9 +113,17 @@ TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_clie
 /** Close every handle, release held messages, detach.  NULL is ignored. */
 TERN_API void tern_close(struct tern_client *c);
 
-/** Create a topic (dot-separated tokens). @return 0, -EEXIST, -EINVAL, -ENOSPC, -ENOTCONN. */
+/*
+ * Control calls (topic create/lookup, pub/sub open and close) are one
+ * request and one reply to tern-control, each bounded by
+ * tern_connect_opts.timeout_ms: past it they return -ETIMEDOUT (tern-control
+ * stopped or overloaded) and a later answer to that request is discarded.
+ */
+
+/** Create a topic (dot-separated tokens).
+ *  @return 0, -EEXIST, -EINVAL, -ENOSPC, -ENOTCONN, -ETIMEDOUT. */
 TERN_API int tern_topic_create(struct tern_client *c, const char *name);
-/** @return the topic id (>= 0), or -ENOENT, -EINVAL, -ENOTCONN. */
+/** @return the topic id (>= 0), or -ENOENT, -EINVAL, -ENOTCONN, -ETIMEDOUT. */
 TERN_API int tern_topic_lookup(struct tern_client *c, const char *name);
 /** The name of a topic id, or NULL.  Reads shared memory; no syscall. */
 TERN_API const char *tern_topic_name(struct tern_client *c, uint32_t topic_id);
@@ -124,7 +135,7 @@ TERN_API const char *tern_topic_name(struct tern_client *c, uint32_t topic_id);
  * Open a publisher on an existing topic.
  * @return 0 with *out set, or -ENOENT (unknown topic), -EBUSY (an exclusive
  *   publisher holds the topic, or EXCLUSIVE asked while others publish),
- *   -ENOMEM, -ENOTCONN.
+ *   -ENOMEM, -ENOTCONN, -ETIMEDOUT.
  */
 TERN_API int tern_pub_open(struct tern_client *c, const char *topic, unsigned flags,
 			   struct tern_pub **out);
@@ -206,7 +217,7 @@ struct tern_sub_opts {
  * carries on with the live ones, with no gap and no duplicate.
  * @return 0 with *out set, or -ENOENT (an exact name that is not a topic),
  *   -EINVAL (bad pattern or depth; replay of a pattern), -ENODATA (replay of
- *   a topic no storage rule keeps), -ENOSPC, -ENOTCONN.
+ *   a topic no storage rule keeps), -ENOSPC, -ENOTCONN, -ETIMEDOUT.
  */
 TERN_API int tern_sub_open(struct tern_client *c, const char *pattern,
 			   const struct tern_sub_opts *opts, struct tern_sub **out);
