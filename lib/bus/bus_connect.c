@@ -48,20 +48,25 @@ static bool g_attached;
 
 static __thread uint8_t g_buf[CTL_BUF];
 
-/* Wait until fd is readable or deadline (CLOCK_MONOTONIC ns, 0: never).
- * @return 0, or -ETIMEDOUT. */
-static int wait_readable(int fd, int64_t deadline)
+/* Wait until c's socket is readable or deadline (CLOCK_MONOTONIC ns, 0:
+ * never).  The watcher may fence us meanwhile (tern-dataplane died while
+ * tern-control is stopped): look at that every watcher period.
+ * @return 0, -ETIMEDOUT or -ENOTCONN. */
+static int wait_readable(struct tern_client *c, int64_t deadline)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
 	for (;;) {
-		int ms = -1, n;
+		int ms = c->watching ? TERN__WATCH_PERIOD_MS : -1, n;
 
+		if (tern__fenced(c))
+			return -ENOTCONN;
 		if (deadline) {
 			int64_t left = deadline - mono_ns();
 			if (left <= 0)
 				return -ETIMEDOUT;
-			ms = (int)((left + 999999) / 1000000);
+			if (ms < 0 || left < (int64_t)ms * 1000000)
+				ms = (int)((left + 999999) / 1000000);
 		}
 		n = poll(&p, 1, ms);
 		if (n > 0)
@@ -87,18 +92,23 @@ static ssize_t ctl_call(struct tern_client *c, int64_t enc_len, int pass_fd)
 
 	if (enc_len < 0)
 		return -EINVAL;
+	if (tern__fenced(c))
+		return -ENOTCONN;       /* our ids belong to a past incarnation */
 	rv = tern__sock_send(c->fd, g_buf, (size_t)enc_len, pass_fd);
 	if (rv < 0)
 		return rv == -EPIPE || rv == -ECONNRESET ? -ENOTCONN : rv;
 	for (;;) {
-		rv = wait_readable(c->fd, deadline);
+		rv = wait_readable(c, deadline);
 		if (rv < 0) {
 			c->stale++;
 			return rv;
 		}
 		n = tern__sock_recv(c->fd, g_buf, sizeof(g_buf), NULL);
-		if (n == 0 || n == -ECONNRESET)
+		if (n == 0 || n == -ECONNRESET) {
+			if (c->watching)
+				tern__fence(c, "tern-control closed the connection");
 			return -ENOTCONN;
+		}
 		if (n < 0 || c->stale == 0)
 			return n;
 		c->stale--;     /* the late answer to an abandoned request */
@@ -107,7 +117,9 @@ static ssize_t ctl_call(struct tern_client *c, int64_t enc_len, int pass_fd)
 
 static void call_failed(struct tern_client *c, const char *what, int rv)
 {
-	if (rv == -ETIMEDOUT)
+	if (rv == -ENOTCONN && tern__fenced(c))
+		tern__err_set("%s: not connected: %s", what, c->fence_why);
+	else if (rv == -ETIMEDOUT)
 		tern__err_set("%s: tern-control did not answer within %d ms (stopped or "
 			      "overloaded?); set tern_connect_opts.timeout_ms to wait longer",
 			      what, c->timeout_ms);
@@ -222,6 +234,8 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	if (c == NULL)
 		return -ENOMEM;
 	c->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->dp_pidfd = -1;
+	c->watch_wake = -1;
 	c->fd = tern__sock_connect(path);
 	if (c->fd < 0) {
 		rv = c->fd;
@@ -248,6 +262,8 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	c->client_id = r.client_id;
 	c->lcore_id = r.lcore_id;
 	rv = attach(c, &r);
+	if (rv == 0)
+		rv = tern__watch_start(c);
 	if (rv < 0) {
 		tern__err_append("tern_connect: attaching as client %u, lcore %u", c->client_id,
 				 c->lcore_id);
@@ -433,7 +449,9 @@ void tern_close(struct tern_client *c)
 		}
 	}
 	/* Closing the socket tells tern-control we are gone; tern-dataplane
-	 * then flushes our mempool cache and frees our slot and lcore id. */
+	 * then flushes our mempool cache and frees our slot and lcore id.
+	 * The watcher polls that socket: stop it first. */
+	tern__watch_stop(c);
 	close(c->fd);
 	free(c);
 	rte_eal_cleanup();

@@ -285,7 +285,7 @@ unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned
 
 	if (n > TERN_BURST_MAX)
 		n = TERN_BURST_MAX;
-	if (n == 0)
+	if (n == 0 || tern__fenced(p->c))
 		return 0;
 	if (p->exclusive)
 		return publish_burst_locked(p, t, msgs, n);
@@ -300,6 +300,8 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 	struct tern__topic *t = p->t;
 	int64_t rv;
 
+	if (tern__fenced(p->c))
+		return TERN_ENOTCONN;
 	if (p->exclusive)
 		return publish_locked(p, t, msg);
 	topic_lock(t, p->owner);

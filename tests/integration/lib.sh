@@ -93,3 +93,47 @@ wait_line() {
     for _ in $(seq 1 $n); do [ -s "$1" ] && return 0; sleep 0.05; done
     return 1
 }
+
+# restart_dataplane: start tern-dataplane again (after a kill) and wait
+# until tern-control has reconnected to it (ternctl stats goes through both).
+restart_dataplane() {
+    rm -f "$T/dataplane.pid"
+    "$BUILD/dataplane/tern-dataplane" -c "$T/node.ini" >>"$T/dataplane.log" 2>&1 &
+    echo $! > "$T/dataplane.pid"
+    for _ in $(seq 1 200); do
+        "$TERNCTL" stats >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    fail "tern-dataplane did not come back"
+}
+
+# wait_exit PID SECONDS: wait for a child; RC gets its exit code, or 124 if
+# it is still running after SECONDS.  (Not in $(...): a subshell cannot
+# wait for our children.)
+wait_exit() {
+    local n=$(( $2 * 20 ))
+    RC=124
+    for _ in $(seq 1 $n); do
+        if ! kill -0 "$1" 2>/dev/null; then RC=0; wait "$1" || RC=$?; return 0; fi
+        sleep 0.05
+    done
+}
+
+# fence_delay_ms T0_NS FILE: how long after T0_NS (date +%s%N) the client
+# in FILE saw TERN_ENOTCONN (its enotconn_ns), in ms.
+fence_delay_ms() {
+    python3 -c "import json,sys; d=json.loads(open(sys.argv[2]).read().strip().splitlines()[-1]); print('%.1f' % ((d['enotconn_ns'] - int(sys.argv[1])) / 1e6))" "$1" "$2"
+}
+
+# watch_death PID FILE: in the background, note in FILE the UTC ns at which
+# the kernel reports PID's death (its pidfd turns readable): the moment a
+# client can first know, and what fence delays are measured from (a killed
+# process needs CPU time to die, which a loaded machine may not give it).
+watch_death() {
+    rm -f "$2" "$2.ready"
+    python3 -c 'import os,select,sys,time
+fd = os.pidfd_open(int(sys.argv[1])); open(sys.argv[2] + ".ready", "w").close()
+select.select([fd], [], []); t = time.time_ns(); open(sys.argv[2], "w").write("%d\n" % t)' "$1" "$2" &
+    CHILDREN+=($!)
+    wait_file "$2.ready"
+}

@@ -20,6 +20,8 @@
  * wait for it, then check the next call gets its own answer).
  *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
+ * A pub or sub whose client is fenced (TERN_ENOTCONN) prints
+ * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +74,20 @@ static void wait_for(const char *path)
 		usleep(10000);
 }
 
+#define EXIT_FENCED 5
+
+static int fenced(const char *what, uint64_t count)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("{\"enotconn_ns\":%lld,\"%s\":%llu}\n",
+	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count);
+	fflush(stdout);
+	fprintf(stderr, "tern-probe: %s\n", tern_errmsg());
+	return EXIT_FENCED;
+}
+
 static int die(const char *what, int rv)
 {
 	fprintf(stderr, "tern-probe: %s: %s\n%s\n", what, tern_strerror(rv), tern_errmsg());
@@ -85,8 +101,11 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 	double t0 = now_s();
 	int rv = tern_pub_open(c, topic, o.excl ? TERN_PUB_EXCLUSIVE : 0, &p);
 
+	if (rv == TERN_ENOTCONN)
+		return fenced("published", 0);
 	if (rv < 0)
 		return die("publisher open", rv);
+	touch(o.ready);
 	if (o.freeze > 0 && kill(o.freeze, SIGSTOP) < 0)
 		return die("freeze", -errno);
 	for (uint64_t i = 0; i < n; ) {
@@ -94,6 +113,11 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 		int64_t seq;
 
 		if (m == NULL) {        /* pool empty: subscribers hold everything */
+			if (tern_status(c) == TERN_ENOTCONN) {
+				rv = fenced("published", i);
+				tern_pub_close(p);
+				return rv;
+			}
 			usleep(100);
 			continue;
 		}
@@ -107,6 +131,13 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 			tern_msg_add_tag(m, k, eq + 1);
 		}
 		seq = tern_publish(p, m);
+		if (seq == TERN_ENOTCONN) {
+			tern_msg_free(p, m);
+			tern_status(c);
+			rv = fenced("published", i);
+			tern_pub_close(p);
+			return rv;
+		}
 		if (seq == TERN_EBACKPRESSURE) {
 			bp++;
 			tern_msg_free(p, m);
@@ -182,12 +213,19 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	double deadline;
 	int rv = tern_sub_open(c, pattern, &so, &s);
 
+	if (rv == TERN_ENOTCONN)
+		return fenced("received", 0);
 	if (rv < 0)
 		return die("subscription open", rv);
 	touch(o.ready);
 	deadline = now_s() + o.timeout;
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
+		if (k == 0 && tern_status(c) == TERN_ENOTCONN) {
+			rv = fenced("received", got);
+			tern_sub_close(s);
+			return rv;
+		}
 		if (k == 0) {
 			if (o.fd && tern_sub_arm(s) == 0) {
 				struct pollfd pfd = { .fd = tern_sub_fd(s), .events = POLLIN };

@@ -110,6 +110,25 @@ struct tern_connect_opts {
  */
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
 
+/**
+ * Whether the bus is still there for this client: 0, or TERN_ENOTCONN once
+ * it is fenced (tern_errmsg() then says why: tern-control closed the
+ * connection, tern-dataplane exited, or a new tern-control took over).
+ * A fenced client stays fenced: its ids belong to a past incarnation, and
+ * as EAL cannot be initialised twice, the process must tern_close() and
+ * restart to connect again.
+ *
+ * Fencing reaches every data call within TERN_FENCE_BOUND_MS of the event
+ * (see docs/bus.md), with no system call on the data path: tern_publish(),
+ * tern_msg_alloc_bulk(), tern_sub_arm() and tern_pub_wait_durable() return
+ * TERN_ENOTCONN, tern_msg_alloc() NULL, tern_poll() and
+ * tern_publish_burst() 0, and control calls -ENOTCONN.  tern_release() and
+ * the close calls keep working, so a fenced client can exit cleanly.
+ * Reads a process-local flag; no syscall.
+ */
+#define TERN_FENCE_BOUND_MS 100
+TERN_API int tern_status(struct tern_client *c);
+
 /** Close every handle, release held messages, detach.  NULL is ignored. */
 TERN_API void tern_close(struct tern_client *c);
 
@@ -146,13 +165,15 @@ TERN_API void tern_pub_close(struct tern_pub *p);
  * Allocate a message with room for at least size payload bytes.
  * The caller owns it until tern_publish() succeeds or tern_msg_free().
  * @return the message, or NULL when the pool is empty, size is too large or
- *   the publisher has TERN_ALLOC_MAX messages outstanding.
+ *   the publisher has TERN_ALLOC_MAX messages outstanding, or the client is
+ *   fenced (tern_status()).
  */
 TERN_API struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size);
 /**
  * Allocate n messages at once (bulk: all or none), each with room for size
  * payload bytes; as tern_msg_alloc() otherwise.
- * @return 0, or -ENOBUFS (pool empty or TERN_ALLOC_MAX outstanding), -EINVAL.
+ * @return 0, or -ENOBUFS (pool empty or TERN_ALLOC_MAX outstanding), -EINVAL,
+ *   TERN_ENOTCONN (fenced).
  */
 TERN_API int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msgs,
 				 unsigned n);
@@ -167,7 +188,8 @@ TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, siz
  * Publish m on the publisher's topic.  On success the bus owns m: do not
  * touch it again.  On TERN_EBACKPRESSURE the caller still owns m and may
  * retry or tern_msg_free() it.
- * @return the sequence number (> 0), or TERN_EBACKPRESSURE.
+ * @return the sequence number (> 0), TERN_EBACKPRESSURE, or TERN_ENOTCONN
+ *   (fenced, see tern_status(); the caller still owns m).
  */
 TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
 
@@ -178,7 +200,7 @@ TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
  * seq0 + k, consecutive), the bus owns them, and the caller still owns
  * msgs[k, n).  k < n only when a backpressure subscriber is full.
  * n is at most TERN_PUB_BURST_MAX (32).
- * @return k (0..n).
+ * @return k (0..n); 0 as well once fenced (see tern_status()).
  */
 #define TERN_PUB_BURST_MAX 32
 TERN_API unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned n);
@@ -197,7 +219,8 @@ enum tern_start {
  * rule's fsync policy), spinning on shared memory, no system call.
  * Publishing never waits for storage; a publisher that needs the
  * acknowledgement asks for it here.
- * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored.
+ * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored;
+ *   TERN_ENOTCONN (fenced).
  */
 TERN_API int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns);
 
@@ -229,7 +252,8 @@ TERN_API void tern_sub_close(struct tern_sub *s);
  * valid until tern_release(); a subscription holds at most TERN_HELD_MAX
  * unreleased views, after which poll returns 0.
  * Per topic, messages arrive in sequence order; a gap in seq is the number
- * dropped for this subscription (drop policy).
+ * dropped for this subscription (drop policy).  Returns 0 once fenced:
+ * an idle subscriber should look at tern_status().
  */
 TERN_API unsigned tern_poll(struct tern_sub *s, const struct tern_msg **msgs, unsigned n);
 /** Release views returned by tern_poll(), in any order. */
@@ -243,7 +267,8 @@ TERN_API void tern_release(struct tern_sub *s, const struct tern_msg *const *msg
 TERN_API int tern_sub_fd(struct tern_sub *s);
 /**
  * Ask to be woken.  @return 1 when data is already waiting (do not sleep),
- * 0 when armed (sleep on tern_sub_fd(), then read it to clear), -EINVAL.
+ * 0 when armed (sleep on tern_sub_fd(), then read it to clear), -EINVAL,
+ * TERN_ENOTCONN (fenced: nobody would wake it).
  */
 TERN_API int tern_sub_arm(struct tern_sub *s);
 
