@@ -21,7 +21,11 @@
  *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
  * A pub or sub whose client is fenced (TERN_ENOTCONN) prints
- * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5.
+ * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5, after
+ * --after-fence SEC (a zombie that lingers, holding what it has).
+ * sub counts payload_breaks: messages whose payload (the publisher's
+ * running index) does not follow the previous one: with one publisher,
+ * messages that are not its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,6 +54,7 @@ static struct opts {
 	const char *tag, *expect_tag;
 	bool durable;
 	int ctl_timeout;
+	double after_fence;
 	const char *connected, *go, *resume;
 } o = { .size = 64, .timeout = 10 };
 
@@ -85,6 +90,8 @@ static int fenced(const char *what, uint64_t count)
 	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count);
 	fflush(stdout);
 	fprintf(stderr, "tern-probe: %s\n", tern_errmsg());
+	if (o.after_fence > 0)
+		usleep((useconds_t)(o.after_fence * 1e6));
 	return EXIT_FENCED;
 }
 
@@ -207,7 +214,7 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	static uint64_t last[MAX_TOPICS];
 	const struct tern_msg *v[32];
 	uint64_t got = 0, gaps = 0, disorder = 0, first = 0, lastseq = 0, printed = 0, wakes = 0;
-	uint64_t tag_miss = 0, bad_event = 0;
+	uint64_t tag_miss = 0, bad_event = 0, breaks = 0, prev_index = 0;
 	int64_t lat_sum = 0;
 	struct tern_sub *s;
 	double deadline;
@@ -245,6 +252,13 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 					disorder++;
 			}
 			*l = m->seq;
+			if (m->size >= sizeof(uint64_t)) {
+				uint64_t idx;
+				memcpy(&idx, tern_msg_data(m), sizeof(idx));
+				if (first && idx != prev_index + 1)
+					breaks++;
+				prev_index = idx;
+			}
 			if (!first)
 				first = m->seq;
 			lastseq = m->seq;
@@ -278,11 +292,11 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	}
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
 	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
-	       "\"tag_missing\":%llu,\"bad_times\":%llu}\n",
+	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
 	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
-	       (unsigned long long)bad_event);
+	       (unsigned long long)bad_event, (unsigned long long)breaks);
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
@@ -301,7 +315,7 @@ int main(int argc, char **argv)
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
 		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' },
 		{ "ctl-timeout", 1, NULL, 'C' }, { "connected", 1, NULL, 'N' }, { "go", 1, NULL, 'G' },
-		{ "resume", 1, NULL, 'M' },
+		{ "resume", 1, NULL, 'M' }, { "after-fence", 1, NULL, 'A' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -351,6 +365,7 @@ int main(int argc, char **argv)
 		case 'N': o.connected = optarg; break;
 		case 'G': o.go = optarg; break;
 		case 'M': o.resume = optarg; break;
+		case 'A': o.after_fence = atof(optarg); break;
 		default: goto usage;
 		}
 	}

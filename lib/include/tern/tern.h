@@ -126,7 +126,7 @@ TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_clie
  * the close calls keep working, so a fenced client can exit cleanly.
  * Reads a process-local flag; no syscall.
  */
-#define TERN_FENCE_BOUND_MS 100
+#define TERN_FENCE_BOUND_MS 1000
 TERN_API int tern_status(struct tern_client *c);
 
 /** Close every handle, release held messages, detach.  NULL is ignored. */
