@@ -7,7 +7,8 @@
  *
  * The control socket also is our liveness signal: when this process dies
  * the kernel closes it, tern-control notices at once and tern-dataplane
- * reclaims what we held (bus_reclaim.c).  No heartbeat is needed.
+ * reclaims what we held (bus_reclaim.c).  No heartbeat is needed.  The
+ * other way round, tern-control's EOF fences us (bus_watch.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
