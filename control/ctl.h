@@ -13,7 +13,8 @@
  * ctl_clients.c (client slots, lcores, EAL arguments), ctl_topics.c
  * (topics and publishers), ctl_subs.c (subscriptions), ctl_stats.c
  * (stats merged from the dataplane's counters), ctl_dp.c (the dataplane
- * link), ctl_main.c (start-up, signals, shutdown).
+ * link), ctl_reconcile.c (adopting what the dataplane holds after a
+ * restart), ctl_main.c (start-up, signals, shutdown).
  */
 #ifndef CTL_H
 #define CTL_H
@@ -55,6 +56,8 @@ struct ctl_conn {
 
 struct ctl_client {
     bool used;
+    bool fenced;                    /* of an earlier tern-control: no conn, pidfd watched */
+    int pidfd;                      /* while fenced: readable when its process exits */
     struct ctl_conn *conn;
     uint32_t pid;
     uint32_t lcore_id;
@@ -173,8 +176,13 @@ int ctl_pub_close(struct ctl *ctl, uint32_t client_id, uint32_t topic_id, char *
                   size_t errlen);
 /* Forget client_id's publishers (after DpClientGone). */
 void ctl_pubs_forget(struct ctl *ctl, uint32_t client_id);
-/* Re-create every topic in a dataplane that restarted. */
-int ctl_topics_replay(struct ctl *ctl);
+/* Re-create in the dataplane every topic of ours it does not have
+ * (have[id] != 0: it has that one). */
+int ctl_topics_replay(struct ctl *ctl, const uint8_t *have);
+
+/* ctl_reconcile.c: after DpHello, adopt the dataplane's topics and keep the
+ * fenced clients of an earlier tern-control reserved until they exit. */
+int ctl_reconcile(struct ctl *ctl);
 
 /* ctl_subs.c */
 int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,

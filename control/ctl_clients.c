@@ -124,6 +124,10 @@ void ctl_client_gone(struct ctl *ctl, uint32_t client_id)
         CTL_LOG_RL(CTL_WARN, "client %u: dataplane reclaim failed: %s", client_id, err);
     ctl_subs_forget(ctl, client_id);
     ctl_pubs_forget(ctl, client_id);
+    if (c->fenced && c->pidfd >= 0) {
+        ctl_loop_del_file(ctl->loop, c->pidfd, ~0u);
+        close(c->pidfd);
+    }
     char esc[TERN_ESC_MAX];
     CTL_LOG_RL(CTL_INFO, "client %u gone: '%s' pid %u", client_id, TERN_ESC_STR(esc, c->name),
                c->pid);
@@ -134,7 +138,10 @@ void ctl_client_gone(struct ctl *ctl, uint32_t client_id)
 
 void ctl_clients_drop_all(struct ctl *ctl)
 {
-    for (uint32_t id = 0; id < ctl->max_clients; id++)
+    for (uint32_t id = 0; id < ctl->max_clients; id++) {
         if (ctl->clients[id].used && ctl->clients[id].conn)
             ctl_conn_close(ctl->clients[id].conn);
+        else if (ctl->clients[id].used)
+            ctl_client_gone(ctl, id);   /* fenced, of a primary that is gone */
+    }
 }

@@ -12,9 +12,10 @@
  * wedged: the link is dropped and retried every CTL_DP_RETRY_MS.
  *
  * On every (re)connect the dataplane may hold state we do not know:
- * clients and topics left by an earlier tern-control (which is then gone,
- * and with it the only record of their names and slots).  We reclaim them
- * all (DpClientGone, DpTopicDelete), then re-create our own topics.  When
+ * clients and topics left by an earlier tern-control, whose processes may
+ * still run.  Our DpHello fences those clients; ctl_reconcile.c adopts the
+ * topics, keeps the fenced clients' ids reserved until their processes
+ * exit, and re-creates our own topics the dataplane lacks.  When
  * the link drops, the applications are dropped too: they are attached to a
  * primary process that is gone.  That is deferred to the loop's
  * before_sleep hook, because the drop can be noticed deep inside a request
@@ -166,38 +167,6 @@ static void on_dp_readable(struct ctl_loop *loop, int fd, void *clientd, unsigne
                                                        : "unsolicited message");
 }
 
-/* Reclaim what an earlier tern-control left in the dataplane. */
-static void clean_slate(struct ctl *ctl)
-{
-    struct DpStatsReply st;
-    struct DpClientStats cs;
-    struct DpTopicStats ts;
-    uint32_t clients[1024], topics[4096], nc = 0, nt = 0;
-    char err[CTL_ERR_MAX];
-    struct tern_iter it;
-
-    if (ctl_dp_stats(ctl, &st, err, sizeof(err)) < 0)
-        return;
-    /* Copy the ids out: each request below reuses dp.rx. */
-    it = DpClientStats_list_iter(&st.clients);
-    while (nc < 1024 && DpClientStats_list_next(&it, &cs))
-        clients[nc++] = cs.client_id;
-    it = DpTopicStats_list_iter(&st.topics);
-    while (nt < 4096 && DpTopicStats_list_next(&it, &ts))
-        topics[nt++] = ts.topic_id;
-    if (nc || nt)
-        ctl_log(CTL_WARN, "dataplane holds %u clients and %u topics from an earlier "
-                "tern-control: reclaiming them", nc, nt);
-    for (uint32_t i = 0; i < nc && ctl_dp_up(ctl); i++) {
-        struct DpClientGone m = { clients[i] };
-        ctl_dp_call(ctl, DpClientGone_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, sizeof(err));
-    }
-    for (uint32_t i = 0; i < nt && ctl_dp_up(ctl); i++) {
-        struct DpTopicDelete m = { topics[i] };
-        ctl_dp_call(ctl, DpTopicDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, sizeof(err));
-    }
-}
-
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
     return a < b ? a : b;
@@ -241,11 +210,10 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
     rc = ctl_loop_add_file(ctl->loop, fd, CTL_READABLE, on_dp_readable, ctl);
     if (rc < 0)
         return ctl_fail(err, errlen, rc, "cannot watch the dataplane socket");
-    clean_slate(ctl);
-    rc = ctl_topics_replay(ctl);
+    rc = ctl_reconcile(ctl);
     if (rc < 0 || !ctl_dp_up(ctl))
         return ctl_fail(err, errlen, rc < 0 ? rc : -ENOTCONN,
-                        "cannot re-create topics in the dataplane");
+                        "cannot reconcile with the dataplane");
     ctl_log(CTL_INFO, "dataplane connected at %s: file prefix '%s', %u topics, %u subs, "
             "%u clients from lcore %u", ctl->cfg.dataplane_socket,
             TERN_ESC_STR(esc, ctl->file_prefix),

@@ -108,8 +108,10 @@ int ctl_init(struct ctl *ctl)
 
 void ctl_fini(struct ctl *ctl)
 {
-    /* Dataplane first: the applications live on without tern-control, so
-     * closing their connections must not reclaim them (no DpClientGone). */
+    /* Dataplane first: closing the applications' connections fences them
+     * (their watcher sees the EOF), but their processes may still run, so
+     * they must not be reclaimed now (no DpClientGone): the dataplane keeps
+     * them, and the next tern-control reserves them until they exit. */
     ctl_dp_close(ctl);
     while (ctl->conns)
         ctl_conn_close(ctl->conns);

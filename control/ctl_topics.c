@@ -183,14 +183,14 @@ void ctl_pubs_forget(struct ctl *ctl, uint32_t client_id)
     }
 }
 
-int ctl_topics_replay(struct ctl *ctl)
+int ctl_topics_replay(struct ctl *ctl, const uint8_t *have)
 {
     char err[CTL_ERR_MAX];
     int rc;
 
     for (uint32_t t = 0; t < ctl->max_topics; t++) {
         struct DpTopicCreate m = { t, tern_str_from_cstr(ctl->topics[t].name) };
-        if (!ctl->topics[t].used)
+        if (!ctl->topics[t].used || have[t])
             continue;
         rc = ctl_dp_call(ctl, DpTopicCreate_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err,
                          sizeof(err));

@@ -20,6 +20,7 @@
 
 struct dp_client {
 	bool live;
+	bool fenced;                /* of an earlier tern-control (dp_fence.c) */
 	uint32_t lcore_id;
 	uint32_t n_pubs;
 	uint32_t pubs[DP_MAX_PUBS_PER_CLIENT];  /* topic ids it publishes on */
@@ -80,12 +81,19 @@ int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen);
 int dp_client_attach(struct dp *dp, uint32_t id, uint32_t lcore, uint32_t pid,
 		     const char *name, char *err, size_t errlen);
 int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen);
+/* Take every link of a subscription out of its topic's fan-out (they retire). */
+void dp_sub_unhook(struct dp *dp, uint32_t sub_id);
 /* Free retired links whose topic has moved past them; returns links freed. */
 uint32_t dp_retire_links(struct dp *dp);
 /* Wake armed subscribers with data waiting; returns wake-ups sent. */
 uint32_t dp_wake_subs(struct dp *dp);
 uint64_t dp_pool_free(const struct dp *dp);
 uint64_t dp_pool_size(const struct dp *dp);
+
+/* dp_fence.c: a new tern-control incarnation fences the earlier one's
+ * clients; returns how many. */
+uint32_t dp_fence_all(struct dp *dp);
+bool dp_client_fenced(const struct dp *dp, uint32_t id);
 
 /* dp_storage.c: the storage role. */
 int dp_storage_init(struct dp *dp);

@@ -69,7 +69,8 @@ static int reply_stats(struct dp *dp)
 				delivered += k->delivered;
 		}
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,
-			.delivered = delivered, .publishers = t->n_publishers };
+			.delivered = delivered, .publishers = t->n_publishers,
+			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner };
 	}
 	/* Slots past tern-control's ranges are the storage role's own: they are
 	 * not tern-control's to list or reclaim (telemetry shows them). */
@@ -84,14 +85,18 @@ static int reply_stats(struct dp *dp)
 			depth += rte_ring_count(l->ring);
 		}
 		ss[ns++] = (struct DpSubStats){ .sub_id = i, .delivered = s->delivered,
-			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links };
+			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links,
+			.client_id = s->client_id, .pattern = tern_str_from_cstr(s->pattern),
+			.policy = (uint8_t)s->policy, .ring_depth = s->depth };
 	}
 	for (uint32_t i = 0; i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
 		struct tern__client *c = tern__shm_client(shm, i);
 		if (!dp->clients[i].live)
 			continue;
 		cs[nc++] = (struct DpClientStats){ .client_id = i, .published = c->published,
-			.polled = c->polled };
+			.polled = c->polled, .pid = c->pid, .lcore_id = c->lcore_id,
+			.name = tern_str_from_cstr(c->name), .fenced = dp->clients[i].fenced,
+			.pub_topics = { dp->clients[i].pubs, dp->clients[i].n_pubs } };
 	}
 	r.topics.items = ts;
 	r.topics.count = nt;
@@ -115,7 +120,12 @@ static int reply_hello(struct dp *dp, const struct DpHello *h)
 	if (h->proto_version != DP_PROTO_VERSION) {
 		r.status = -EPROTONOSUPPORT;
 		r.error = tern_str_from_cstr("tern-dataplane speaks dp protocol version 1");
+	} else {
+		/* A new tern-control incarnation: the clients of the earlier ones
+		 * are fenced, their ids reserved until they exit (dp_fence.c). */
+		dp_fence_all(dp);
 	}
+	r.epoch = dp->shm->epoch;
 	int64_t n = DpHelloReply_encode(&r, wbuf, sizeof(wbuf));
 	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -104,6 +105,7 @@ int dp_state_create(struct dp *dp)
 			TERN_POOL_WHO_MAX - 1);
 		return -E2BIG;
 	}
+	shm->dp_pid = (uint32_t)getpid();
 	clock_init(&shm->clock);
 	for (uint32_t i = 0; i < shm->max_subs; i++)
 		tern__shm_sub(shm, i)->pend_link = TERN_NONE;

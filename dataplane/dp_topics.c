@@ -115,6 +115,14 @@ static void link_unhook(struct dp *dp, uint32_t li)
 	dp->n_retiring++;
 }
 
+void dp_sub_unhook(struct dp *dp, uint32_t sub_id)
+{
+	struct tern__sub *s = tern__shm_sub(dp->shm, sub_id);
+
+	for (uint32_t i = 0; i < s->n_links; i++)
+		link_unhook(dp, s->links[i]);
+}
+
 static void link_free(struct dp *dp, uint32_t li)
 {
 	struct tern__shm *shm = dp->shm;
@@ -143,6 +151,9 @@ uint32_t dp_retire_links(struct dp *dp)
 		struct tern__topic *t;
 
 		if (l->state != TERN__RETIRING)
+			continue;
+		/* A fenced subscriber may still be in its last poll of this ring. */
+		if (dp_client_fenced(dp, tern__shm_sub(shm, l->sub_id)->client_id))
 			continue;
 		t = tern__shm_topic(shm, l->topic_id);
 		/* Safe once no publisher can still hold the old list. */
@@ -179,7 +190,9 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	t->state = TERN__LIVE;
 	for (uint32_t s = 0; s < shm->max_subs; s++) {
 		struct tern__sub *sub = tern__shm_sub(shm, s);
-		if (sub->state == TERN__LIVE && tern_topic_match(sub->pattern, name)) {
+		/* A fenced client's subscriptions join no new topic. */
+		if (sub->state == TERN__LIVE && !dp_client_fenced(dp, sub->client_id) &&
+		    tern_topic_match(sub->pattern, name)) {
 			rv = link_add(dp, s, id, err, errlen);
 			if (rv < 0)
 				return rv;   /* the topic exists; that subscription misses it */
@@ -358,6 +371,8 @@ int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen)
 
 	if (id >= shm->max_clients || !(c = &dp->clients[id])->live)
 		return ERR(-ENOENT, "no client %u", id);
+	/* Its process is gone (tern-control says so): nothing to keep for it. */
+	c->fenced = false;
 	tern__reclaim_client(shm, id, &st);
 	for (uint32_t s = 0; s < shm->max_subs; s++) {
 		struct tern__sub *sub = tern__shm_sub(shm, s);

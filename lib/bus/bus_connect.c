@@ -7,7 +7,8 @@
  *
  * The control socket also is our liveness signal: when this process dies
  * the kernel closes it, tern-control notices at once and tern-dataplane
- * reclaims what we held (bus_reclaim.c).  No heartbeat is needed.
+ * reclaims what we held (bus_reclaim.c).  No heartbeat is needed.  The
+ * other way round, tern-control's EOF fences us (bus_watch.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -32,26 +36,97 @@
 #define CTL_PROTO_VERSION 1
 #define CTL_BUF 65536
 #define DEFAULT_SOCKET "/run/tern/local/control.sock"
+#define DEFAULT_TIMEOUT_MS 5000
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static bool g_attached;
 
 static __thread uint8_t g_buf[CTL_BUF];
 
-/* Send a request, receive the reply into g_buf; returns its length or -errno. */
+/* Wait until c's socket is readable or deadline (CLOCK_MONOTONIC ns, 0:
+ * never).  The watcher may fence us meanwhile (tern-dataplane died while
+ * tern-control is stopped): look at that every watcher period.
+ * @return 0, -ETIMEDOUT or -ENOTCONN. */
+static int wait_readable(struct tern_client *c, int64_t deadline)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+	for (;;) {
+		int ms = c->watching ? TERN__WATCH_PERIOD_MS : -1, n;
+
+		if (tern__fenced(c))
+			return -ENOTCONN;
+		if (deadline) {
+			int64_t left = deadline - mono_ns();
+			if (left <= 0)
+				return -ETIMEDOUT;
+			if (ms < 0 || left < (int64_t)ms * 1000000)
+				ms = (int)((left + 999999) / 1000000);
+		}
+		n = poll(&p, 1, ms);
+		if (n > 0)
+			return 0;       /* data, EOF or error: recv tells which */
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
+ * Send a request, receive the reply into g_buf; returns its length or
+ * -errno.  Every call is bounded by the connection's timeout.  A reply
+ * that missed its deadline still arrives later, in order (tern-control
+ * answers every request exactly once): it is counted in c->stale and
+ * skipped before the next reply, so a late answer never passes for the
+ * answer to a later request.
+ */
 static ssize_t ctl_call(struct tern_client *c, int64_t enc_len, int pass_fd)
 {
+	int64_t deadline = c->timeout_ms > 0 ? mono_ns() + (int64_t)c->timeout_ms * 1000000 : 0;
 	ssize_t n;
 	int rv;
 
 	if (enc_len < 0)
 		return -EINVAL;
+	if (tern__fenced(c))
+		return -ENOTCONN;       /* our ids belong to a past incarnation */
 	rv = tern__sock_send(c->fd, g_buf, (size_t)enc_len, pass_fd);
 	if (rv < 0)
-		return rv == -EPIPE ? -ENOTCONN : rv;
-	n = tern__sock_recv(c->fd, g_buf, sizeof(g_buf), NULL);
-	if (n == 0)
-		return -ENOTCONN;
-	return n;
+		return rv == -EPIPE || rv == -ECONNRESET ? -ENOTCONN : rv;
+	for (;;) {
+		rv = wait_readable(c, deadline);
+		if (rv < 0) {
+			c->stale++;
+			return rv;
+		}
+		n = tern__sock_recv(c->fd, g_buf, sizeof(g_buf), NULL);
+		if (n == 0 || n == -ECONNRESET) {
+			if (c->watching)
+				tern__fence(c, "tern-control closed the connection");
+			return -ENOTCONN;
+		}
+		if (n < 0 || c->stale == 0)
+			return n;
+		c->stale--;     /* the late answer to an abandoned request */
+	}
+}
+
+static void call_failed(struct tern_client *c, const char *what, int rv)
+{
+	if (rv == -ENOTCONN && tern__fenced(c))
+		tern__err_set("%s: not connected: %s", what, c->fence_why);
+	else if (rv == -ETIMEDOUT)
+		tern__err_set("%s: tern-control did not answer within %d ms (stopped or "
+			      "overloaded?); set tern_connect_opts.timeout_ms to wait longer",
+			      what, c->timeout_ms);
+	else
+		tern__err_set("%s: %s", what, tern_strerror(rv));
 }
 
 /* A request answered by CtlReply: status, error text, id. */
@@ -62,7 +137,7 @@ static int ctl_simple(struct tern_client *c, int64_t enc_len, int pass_fd, uint3
 	ssize_t n = ctl_call(c, enc_len, pass_fd);
 
 	if (n < 0) {
-		tern__err_set("%s: %s", what, tern_strerror((int)n));
+		call_failed(c, what, (int)n);
 		return (int)n;
 	}
 	if (CtlReply_decode(&r, g_buf, (size_t)n) < 0) {
@@ -154,6 +229,9 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
+	c->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->dp_pidfd = -1;
+	c->watch_wake = -1;
 	c->fd = tern__sock_connect(path);
 	if (c->fd < 0) {
 		rv = c->fd;
@@ -166,7 +244,10 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	n = ctl_call(c, CtlHello_encode(&h, g_buf, sizeof(g_buf)), -1);
 	if (n < 0 || CtlHelloReply_decode(&r, g_buf, (size_t)n) < 0) {
 		rv = n < 0 ? (int)n : -EPROTO;
-		tern__err_set("tern_connect: %s", n < 0 ? tern_strerror(rv) : "malformed hello reply");
+		if (n < 0)
+			call_failed(c, "tern_connect", rv);
+		else
+			tern__err_set("tern_connect: malformed hello reply");
 		goto fail;
 	}
 	if (r.status < 0) {
@@ -177,6 +258,8 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	c->client_id = r.client_id;
 	c->lcore_id = r.lcore_id;
 	rv = attach(c, &r);
+	if (rv == 0)
+		rv = tern__watch_start(c);
 	if (rv < 0) {
 		tern__err_append("tern_connect: attaching as client %u, lcore %u", c->client_id,
 				 c->lcore_id);
@@ -363,7 +446,9 @@ void tern_close(struct tern_client *c)
 		}
 	}
 	/* Closing the socket tells tern-control we are gone; tern-dataplane
-	 * then returns our cached buffers and frees our slot and lcore id. */
+	 * then returns our cached buffers and frees our slot and lcore id.
+	 * The watcher polls that socket: stop it first. */
+	tern__watch_stop(c);
 	close(c->fd);
 	free(c);
 	rte_eal_cleanup();

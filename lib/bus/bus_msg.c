@@ -98,6 +98,8 @@ int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msg
 	uint64_t run;
 	unsigned i;
 
+	if (tern__fenced(c))
+		return TERN_ENOTCONN;
 	if (size > c->shm->msg_size || n == 0 || n > TERN_ALLOC_MAX)
 		return -EINVAL;
 	/* n contiguous free slots, to receive the bulk get directly. */
@@ -117,7 +119,7 @@ struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
 	struct tern_client *c = p->c;
 	unsigned idx;
 
-	if (size > c->shm->msg_size || c->alloc_free == 0)
+	if (size > c->shm->msg_size || c->alloc_free == 0 || tern__fenced(c))
 		return NULL;
 	idx = (unsigned)__builtin_ctzll(c->alloc_free);
 	if (tern__buf_take(c, &c->slot->alloc[idx], 1) != 0)

@@ -300,7 +300,7 @@ unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned
 		if (!tern__msg_fits(p->c->shm, msgs[k]))
 			break;
 	n = k;
-	if (n == 0)
+	if (n == 0 || tern__fenced(p->c))
 		return 0;
 	if (p->exclusive)
 		return publish_burst_locked(p, t, msgs, n);
@@ -315,6 +315,8 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 	struct tern__topic *t = p->t;
 	int64_t rv;
 
+	if (tern__fenced(p->c))
+		return TERN_ENOTCONN;
 	if (!tern__msg_fits(p->c->shm, msg))
 		return TERN_EMSGSIZE;
 	if (p->exclusive)

@@ -3,6 +3,7 @@
 #ifndef TERN_BUS_PVT_H
 #define TERN_BUS_PVT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,8 +19,22 @@ struct tern_client {
 	struct tern__stack *stack;  /* its stack */
 	struct tern__cache *cache;  /* our cache of it, in slot->cache[] */
 	uint64_t alloc_free;        /* free bits of slot->alloc[] */
+	/* Non-zero once the bus is gone for us (bus_watch.c): read on every
+	 * data call, written once by the watcher thread.  Same line as the
+	 * fields above, which the data path reads anyway. */
+	uint32_t fenced;
 	struct tern_pub *pubs;      /* open handles, closed by tern_close() */
 	struct tern_sub *subs;
+	int timeout_ms;             /* bound of every control call; <= 0: none */
+	uint32_t stale;             /* replies owed to requests that timed out */
+	/* The watcher (bus_watch.c). */
+	bool watching;
+	uint32_t fence_claimed;     /* the one writer of fence_why */
+	char fence_why[160];
+	pthread_t watcher;
+	int watch_wake;             /* eventfd: tern_close() stops the watcher */
+	int dp_pidfd;               /* tern-dataplane's pidfd, or -1 */
+	uint32_t dp_pid;
 };
 
 struct tern_pub {
@@ -44,6 +59,20 @@ struct tern_sub {
 	uint64_t dedupe_upto;       /* after replay: live seqs up to this were delivered */
 	struct tern_sub *next;
 };
+
+/* bus_watch.c: fencing.  The watcher wakes at least this often to read the
+ * shared fence word (EOF and the dataplane's exit wake it at once). */
+#define TERN__WATCH_PERIOD_MS 10
+int tern__watch_start(struct tern_client *c);
+void tern__watch_stop(struct tern_client *c);
+/* Fence c: every data call returns TERN_ENOTCONN from now on. */
+void tern__fence(struct tern_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The data path's one check: a process-local word, one predictable branch. */
+static inline bool tern__fenced(const struct tern_client *c)
+{
+	return unlikely(__atomic_load_n(&c->fenced, __ATOMIC_RELAXED) != 0);
+}
 
 /* bus_replay.c */
 struct tern_sub_opts;

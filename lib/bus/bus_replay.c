@@ -233,6 +233,8 @@ int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns)
 	while (__atomic_load_n(&p->t->durable_seq, __ATOMIC_ACQUIRE) < seq) {
 		if (rte_rdtsc() > deadline)
 			return -ETIMEDOUT;
+		if (tern__fenced(p->c))
+			return TERN_ENOTCONN;
 		rte_pause();
 	}
 	return 0;

@@ -32,6 +32,8 @@ void tern__sub_refresh(struct tern_sub *h)
 
 unsigned tern_poll(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
 {
+	if (tern__fenced(h->c))
+		return 0;       /* tern_status() says why */
 	if (unlikely(h->replay != NULL || h->dedupe_upto != 0))
 		return tern__replay_poll(h, msgs, n);
 	return tern__poll_live(h, msgs, n);
@@ -138,6 +140,8 @@ int tern_sub_arm(struct tern_sub *h)
 
 	if (h->fd < 0)
 		return -EINVAL;
+	if (tern__fenced(h->c))
+		return TERN_ENOTCONN;
 	if (s->n_links != h->n_links)
 		tern__sub_refresh(h);
 	s->armed = 1;

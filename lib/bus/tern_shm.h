@@ -157,6 +157,10 @@ struct tern__client {
 	uint32_t pid;
 	uint32_t lcore_id;
 	char name[TERN_NAME_MAX];
+	/* Set by tern-dataplane when a new tern-control takes over: this client
+	 * belongs to an earlier incarnation and must stop (its watcher reads
+	 * it, bus_watch.c); its slot stays reserved until its process exits. */
+	volatile uint32_t fenced;
 } __rte_cache_aligned;
 
 /* TSC to UTC ns without a syscall: ns = base_ns + (tsc - base_tsc) * mult >> 32. */
@@ -190,6 +194,12 @@ struct tern__shm {
 	/* Offsets from the start of this struct. */
 	uint64_t off_topics, off_subs, off_links, off_clients;
 	uint64_t total_size;
+	/* tern-dataplane's pid: each client's watcher holds a pidfd of it, to
+	 * learn of its death without tern-control (bus_watch.c). */
+	uint32_t dp_pid;
+	/* tern-control incarnation: bumped by tern-dataplane at each DpHello;
+	 * clients of an earlier one are fenced (dataplane/dp_fence.c). */
+	volatile uint32_t epoch;
 } __rte_cache_aligned;
 
 static inline struct tern__topic *tern__shm_topic(struct tern__shm *s, uint32_t i)

@@ -6,7 +6,9 @@
  * locked publishers, a pattern subscription) and 100k bursts of 8 with malloc and friends
  * interposed by counters, under a seccomp filter that turns every system
  * call except exit into SIGSYS, which a handler counts.  Both counts must
- * read 0.  The child reports through a shared page.
+ * read 0.  Then the same calls on a fenced client (bus_watch.c) must return
+ * TERN_ENOTCONN / 0 / NULL, still with no allocation and no system call.
+ * The child reports through a shared page.
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -91,6 +93,7 @@ struct report {
 	uint64_t allocs, syscalls, delivered, gaps;
 	long first_sys;
 	int setup;
+	int fenced_ok;
 };
 
 enum { ROUNDS = 1000000, WARMUP = 20000, BURSTS = 100000 };
@@ -122,6 +125,24 @@ static uint64_t rounds(struct tern_pub *pa, struct tern_pub *pb, struct tern_sub
 		got += k;
 	}
 	return got;
+}
+
+/* What the watcher does when the bus goes away, and what each data call
+ * must then return.  m was allocated before: the caller still owns it. */
+static int fenced_calls(struct tern_client *c, struct tern_pub *p, struct tern_sub *s,
+			struct tern_msg *m)
+{
+	const struct tern_msg *v[8];
+	struct tern_msg *mm[2];
+	int ok;
+
+	__atomic_store_n(&c->fenced, 1, __ATOMIC_RELEASE);
+	ok = tern_publish(p, m) == TERN_ENOTCONN && tern_publish_burst(p, &m, 1) == 0 &&
+	     tern_poll(s, v, 8) == 0 && tern_msg_alloc(p, 64) == NULL &&
+	     tern_msg_alloc_bulk(p, 64, mm, 2) == TERN_ENOTCONN;
+	__atomic_store_n(&c->fenced, 0, __ATOMIC_RELEASE);
+	tern_msg_free(p, m);
+	return ok;
 }
 
 /* The burst calls: tern_msg_alloc_bulk + tern_publish_burst + poll. */
@@ -169,12 +190,15 @@ static void publish_and_poll_allocate_nothing_and_make_no_syscall(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		uint64_t gaps = 0, got;
+		struct tern_msg *m;
 
 		rounds(pa, pb, s, WARMUP, &gaps);
+		m = tern_msg_alloc(pb, 64);
 		r->setup = trap_syscalls();
 		counting = 1;
 		got = rounds(pa, pb, s, ROUNDS, &gaps);
 		got += burst_rounds(pa, s, BURSTS);
+		r->fenced_ok = m != NULL && fenced_calls(c, pb, s, m);
 		counting = 0;
 		r->allocs = n_alloc;
 		r->syscalls = n_sys;
@@ -190,6 +214,7 @@ static void publish_and_poll_allocate_nothing_and_make_no_syscall(void **state)
 		fprintf(stderr, "first system call on the hot path: %ld\n", r->first_sys);
 	assert_int_equal(r->delivered, ROUNDS + 8 * BURSTS);
 	assert_int_equal(r->gaps, 0);
+	assert_true(r->fenced_ok);
 	assert_int_equal(r->allocs, 0);
 	assert_int_equal(r->syscalls, 0);
 	munmap(r, 4096);

@@ -15,7 +15,18 @@
  *                        [--expect-tag KEY=VALUE]   (count messages without it)
  *   tern-probe [-s SOCK] pool
  *
+ * Any command: [--ctl-timeout MS] (tern_connect_opts.timeout_ms),
+ * [--connected FILE] (created once connected), [--go FILE] (wait for it
+ * before the command), [--resume FILE] (create: after a timed-out call,
+ * wait for it, then check the next call gets its own answer).
+ *
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
+ * A pub or sub whose client is fenced (TERN_ENOTCONN) prints
+ * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5, after
+ * --after-fence SEC (a zombie that lingers, holding what it has).
+ * sub counts payload_breaks: messages whose payload (the publisher's
+ * running index) does not follow the previous one: with one publisher,
+ * messages that are not its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +54,9 @@ static struct opts {
 	uint64_t start_value;
 	const char *tag, *expect_tag;
 	bool durable;
+	int ctl_timeout;
+	double after_fence;
+	const char *connected, *go, *resume;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -50,6 +64,36 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void touch(const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (f)
+		fclose(f);
+}
+
+static void wait_for(const char *path)
+{
+	while (path && access(path, F_OK) != 0)
+		usleep(10000);
+}
+
+#define EXIT_FENCED 5
+
+static int fenced(const char *what, uint64_t count)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("{\"enotconn_ns\":%lld,\"%s\":%llu}\n",
+	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count);
+	fflush(stdout);
+	fprintf(stderr, "tern-probe: %s\n", tern_errmsg());
+	if (o.after_fence > 0)
+		usleep((useconds_t)(o.after_fence * 1e6));
+	return EXIT_FENCED;
 }
 
 static int die(const char *what, int rv)
@@ -69,7 +113,11 @@ static int pub_bursts(struct tern_client *c, struct tern_pub *p, uint64_t n)
 	while (i < n) {
 		unsigned k = (unsigned)(n - i < o.burst ? n - i : o.burst), sent;
 
-		if (tern_msg_alloc_bulk(p, o.size, m, k) != 0) {
+		int rv = tern_msg_alloc_bulk(p, o.size, m, k);
+
+		if (rv == TERN_ENOTCONN)
+			return die("alloc", rv);
+		if (rv != 0) {
 			usleep(100);    /* pool empty: subscribers hold everything */
 			continue;
 		}
@@ -97,8 +145,11 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 	double t0 = now_s();
 	int rv = tern_pub_open(c, topic, o.excl ? TERN_PUB_EXCLUSIVE : 0, &p);
 
+	if (rv == TERN_ENOTCONN)
+		return fenced("published", 0);
 	if (rv < 0)
 		return die("publisher open", rv);
+	touch(o.ready);
 	if (o.freeze > 0 && kill(o.freeze, SIGSTOP) < 0)
 		return die("freeze", -errno);
 	if (o.burst > 0)
@@ -108,6 +159,11 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 		int64_t seq;
 
 		if (m == NULL) {        /* pool empty: subscribers hold everything */
+			if (tern_status(c) == TERN_ENOTCONN) {
+				rv = fenced("published", i);
+				tern_pub_close(p);
+				return rv;
+			}
 			usleep(100);
 			continue;
 		}
@@ -121,6 +177,13 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 			tern_msg_add_tag(m, k, eq + 1);
 		}
 		seq = tern_publish(p, m);
+		if (seq == TERN_ENOTCONN) {
+			tern_msg_free(p, m);
+			tern_status(c);
+			rv = fenced("published", i);
+			tern_pub_close(p);
+			return rv;
+		}
 		if (seq == TERN_EBACKPRESSURE) {
 			bp++;
 			tern_msg_free(p, m);
@@ -152,6 +215,35 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 	return 0;
 }
 
+/* A timed-out create reports how long it took; with --resume, the next
+ * call (a lookup of a name that does not exist) must get its own answer,
+ * -ENOENT, not the late answer to the create. */
+static int cmd_create(struct tern_client *c, const char *topic)
+{
+	double t0 = now_s();
+	int rv = tern_topic_create(c, topic);
+
+	if (rv == 0 || rv == -EEXIST)
+		return 0;
+	if (rv == -ETIMEDOUT) {
+		char absent[128];
+		int after = 0;
+
+		fprintf(stderr, "tern-probe: topic create: %s\n%s\n", tern_strerror(rv),
+			tern_errmsg());
+		printf("{\"status\":%d,\"elapsed_ms\":%.1f}\n", rv, (now_s() - t0) * 1e3);
+		fflush(stdout);
+		if (o.resume) {
+			wait_for(o.resume);
+			snprintf(absent, sizeof(absent), "%s.absent", topic);
+			after = tern_topic_lookup(c, absent);
+			printf("{\"after_resume\":%d}\n", after);
+		}
+		return 1;
+	}
+	return die("topic create", rv);
+}
+
 #define MAX_TOPICS 1024
 
 static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
@@ -161,22 +253,25 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	static uint64_t last[MAX_TOPICS];
 	const struct tern_msg *v[32];
 	uint64_t got = 0, gaps = 0, disorder = 0, first = 0, lastseq = 0, printed = 0, wakes = 0;
-	uint64_t tag_miss = 0, bad_event = 0;
+	uint64_t tag_miss = 0, bad_event = 0, breaks = 0, prev_index = 0;
 	int64_t lat_sum = 0;
 	struct tern_sub *s;
 	double deadline;
 	int rv = tern_sub_open(c, pattern, &so, &s);
 
+	if (rv == TERN_ENOTCONN)
+		return fenced("received", 0);
 	if (rv < 0)
 		return die("subscription open", rv);
-	if (o.ready) {
-		FILE *f = fopen(o.ready, "w");
-		if (f)
-			fclose(f);
-	}
+	touch(o.ready);
 	deadline = now_s() + o.timeout;
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
+		if (k == 0 && tern_status(c) == TERN_ENOTCONN) {
+			rv = fenced("received", got);
+			tern_sub_close(s);
+			return rv;
+		}
 		if (k == 0) {
 			if (o.fd && tern_sub_arm(s) == 0) {
 				struct pollfd pfd = { .fd = tern_sub_fd(s), .events = POLLIN };
@@ -196,6 +291,13 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 					disorder++;
 			}
 			*l = m->seq;
+			if (m->size >= sizeof(uint64_t)) {
+				uint64_t idx;
+				memcpy(&idx, tern_msg_data(m), sizeof(idx));
+				if (first && idx != prev_index + 1)
+					breaks++;
+				prev_index = idx;
+			}
 			if (!first)
 				first = m->seq;
 			lastseq = m->seq;
@@ -229,11 +331,11 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	}
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
 	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
-	       "\"tag_missing\":%llu,\"bad_times\":%llu}\n",
+	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
 	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
-	       (unsigned long long)bad_event);
+	       (unsigned long long)bad_event, (unsigned long long)breaks);
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
@@ -251,6 +353,8 @@ int main(int argc, char **argv)
 		{ "timeout", 1, NULL, 't' }, { "fd", 0, NULL, 'f' }, { "hold", 0, NULL, 'H' },
 		{ "slow", 1, NULL, 'w' }, { "ready", 1, NULL, 'y' }, { "print", 1, NULL, 'P' },
 		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' }, { "burst", 1, NULL, 'B' },
+		{ "ctl-timeout", 1, NULL, 'C' }, { "connected", 1, NULL, 'N' }, { "go", 1, NULL, 'G' },
+		{ "resume", 1, NULL, 'M' }, { "after-fence", 1, NULL, 'A' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -301,22 +405,27 @@ int main(int argc, char **argv)
 		case 'U': o.until_seq = strtoull(optarg, NULL, 0); break;
 		case 'L': o.linger = atof(optarg); break;
 		case 'P': o.print = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'C': o.ctl_timeout = atoi(optarg); break;
+		case 'N': o.connected = optarg; break;
+		case 'G': o.go = optarg; break;
+		case 'M': o.resume = optarg; break;
+		case 'A': o.after_fence = atof(optarg); break;
 		default: goto usage;
 		}
 	}
 	if (optind >= argc)
 		goto usage;
 	co.socket = o.socket;
+	co.timeout_ms = o.ctl_timeout;
 	rv = tern_connect(&co, &c);
 	if (rv < 0)
 		return die("connect", rv);
 	const char *cmd = argv[optind];
+	touch(o.connected);
+	wait_for(o.go);
 	if (strcmp(cmd, "create") == 0) {
 		for (int i = optind + 1; i < argc && rv == 0; i++)
-			if ((rv = tern_topic_create(c, argv[i])) < 0 && rv != -EEXIST)
-				rv = die("topic create", rv);
-			else
-				rv = 0;
+			rv = cmd_create(c, argv[i]);
 	} else if (strcmp(cmd, "pub") == 0 && argc - optind == 3) {
 		rv = cmd_pub(c, argv[optind + 1], strtoull(argv[optind + 2], NULL, 0));
 	} else if (strcmp(cmd, "sub") == 0 && argc - optind == 3) {

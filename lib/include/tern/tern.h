@@ -91,6 +91,8 @@ struct tern_connect_opts {
 	const char *socket;  /**< tern-control's socket; NULL: $TERN_SOCKET, else
 	                          /run/tern/local/control.sock */
 	const char *name;    /**< shown by ternctl; NULL: the program name */
+	int timeout_ms;      /**< bound of each control call (connect, topic, open,
+	                          close): 0: 5000 ms; negative: wait forever */
 };
 
 /**
@@ -105,17 +107,45 @@ struct tern_connect_opts {
  *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
  *   -EPROTO                   a malformed reply, or EAL arguments other than
  *                             the ones tern-control sends (libtern refuses
- *                             them before rte_eal_init(): see docs/bus.md).
+ *                             them before rte_eal_init(): see docs/bus.md);
+ *   -ETIMEDOUT                tern-control did not answer within timeout_ms.
  *   tern_errmsg() has the details.
  */
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
 
+/**
+ * Whether the bus is still there for this client: 0, or TERN_ENOTCONN once
+ * it is fenced (tern_errmsg() then says why: tern-control closed the
+ * connection, tern-dataplane exited, or a new tern-control took over).
+ * A fenced client stays fenced: its ids belong to a past incarnation, and
+ * as EAL cannot be initialised twice, the process must tern_close() and
+ * restart to connect again.
+ *
+ * Fencing reaches every data call within TERN_FENCE_BOUND_MS of the event
+ * (see docs/bus.md), with no system call on the data path: tern_publish(),
+ * tern_msg_alloc_bulk(), tern_sub_arm() and tern_pub_wait_durable() return
+ * TERN_ENOTCONN, tern_msg_alloc() NULL, tern_poll() and
+ * tern_publish_burst() 0, and control calls -ENOTCONN.  tern_release() and
+ * the close calls keep working, so a fenced client can exit cleanly.
+ * Reads a process-local flag; no syscall.
+ */
+#define TERN_FENCE_BOUND_MS 1000
+TERN_API int tern_status(struct tern_client *c);
+
 /** Close every handle, release held messages, detach.  NULL is ignored. */
 TERN_API void tern_close(struct tern_client *c);
 
-/** Create a topic (dot-separated tokens). @return 0, -EEXIST, -EINVAL, -ENOSPC, -ENOTCONN. */
+/*
+ * Control calls (topic create/lookup, pub/sub open and close) are one
+ * request and one reply to tern-control, each bounded by
+ * tern_connect_opts.timeout_ms: past it they return -ETIMEDOUT (tern-control
+ * stopped or overloaded) and a later answer to that request is discarded.
+ */
+
+/** Create a topic (dot-separated tokens).
+ *  @return 0, -EEXIST, -EINVAL, -ENOSPC, -ENOTCONN, -ETIMEDOUT. */
 TERN_API int tern_topic_create(struct tern_client *c, const char *name);
-/** @return the topic id (>= 0), or -ENOENT, -EINVAL, -ENOTCONN. */
+/** @return the topic id (>= 0), or -ENOENT, -EINVAL, -ENOTCONN, -ETIMEDOUT. */
 TERN_API int tern_topic_lookup(struct tern_client *c, const char *name);
 /** The name of a topic id, or NULL.  Reads shared memory; no syscall. */
 TERN_API const char *tern_topic_name(struct tern_client *c, uint32_t topic_id);
@@ -127,7 +157,7 @@ TERN_API const char *tern_topic_name(struct tern_client *c, uint32_t topic_id);
  * Open a publisher on an existing topic.
  * @return 0 with *out set, or -ENOENT (unknown topic), -EBUSY (an exclusive
  *   publisher holds the topic, or EXCLUSIVE asked while others publish),
- *   -ENOMEM, -ENOTCONN.
+ *   -ENOMEM, -ENOTCONN, -ETIMEDOUT.
  */
 TERN_API int tern_pub_open(struct tern_client *c, const char *topic, unsigned flags,
 			   struct tern_pub **out);
@@ -138,13 +168,15 @@ TERN_API void tern_pub_close(struct tern_pub *p);
  * Allocate a message with room for at least size payload bytes.
  * The caller owns it until tern_publish() succeeds or tern_msg_free().
  * @return the message, or NULL when the pool is empty, size is too large or
- *   the publisher has TERN_ALLOC_MAX messages outstanding.
+ *   the publisher has TERN_ALLOC_MAX messages outstanding, or the client is
+ *   fenced (tern_status()).
  */
 TERN_API struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size);
 /**
  * Allocate n messages at once (bulk: all or none), each with room for size
  * payload bytes; as tern_msg_alloc() otherwise.
- * @return 0, or -ENOBUFS (pool empty or TERN_ALLOC_MAX outstanding), -EINVAL.
+ * @return 0, or -ENOBUFS (pool empty or TERN_ALLOC_MAX outstanding), -EINVAL,
+ *   TERN_ENOTCONN (fenced).
  */
 TERN_API int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msgs,
 				 unsigned n);
@@ -161,6 +193,7 @@ TERN_API const char *tern_msg_tag(const struct tern_msg *m, const char *key, siz
  * retry it, or tern_msg_free() it.
  * @return the sequence number (> 0), or
  *   TERN_EBACKPRESSURE  a backpressure subscriber is full: retry;
+ *   TERN_ENOTCONN       fenced (see tern_status());
  *   TERN_EMSGSIZE       m->size + m->tags_len exceed the buffer (the pool's
  *                       message size; m->capacity is not trusted): nothing
  *                       was published and no sequence number was used.
@@ -176,7 +209,7 @@ TERN_API int64_t tern_publish(struct tern_pub *p, struct tern_msg *m);
  * msgs[k] does not fit its buffer (size + tags_len past the pool's message
  * size: tern_publish() of it returns TERN_EMSGSIZE).
  * n is at most TERN_PUB_BURST_MAX (32).
- * @return k (0..n).
+ * @return k (0..n); 0 as well once fenced (see tern_status()).
  */
 #define TERN_PUB_BURST_MAX 32
 TERN_API unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned n);
@@ -195,7 +228,8 @@ enum tern_start {
  * rule's fsync policy), spinning on shared memory, no system call.
  * Publishing never waits for storage; a publisher that needs the
  * acknowledgement asks for it here.
- * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored.
+ * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored;
+ *   TERN_ENOTCONN (fenced).
  */
 TERN_API int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns);
 
@@ -215,7 +249,7 @@ struct tern_sub_opts {
  * carries on with the live ones, with no gap and no duplicate.
  * @return 0 with *out set, or -ENOENT (an exact name that is not a topic),
  *   -EINVAL (bad pattern or depth; replay of a pattern), -ENODATA (replay of
- *   a topic no storage rule keeps), -ENOSPC, -ENOTCONN.
+ *   a topic no storage rule keeps), -ENOSPC, -ENOTCONN, -ETIMEDOUT.
  */
 TERN_API int tern_sub_open(struct tern_client *c, const char *pattern,
 			   const struct tern_sub_opts *opts, struct tern_sub **out);
@@ -227,7 +261,8 @@ TERN_API void tern_sub_close(struct tern_sub *s);
  * valid until tern_release(); a subscription holds at most TERN_HELD_MAX
  * unreleased views, after which poll returns 0.
  * Per topic, messages arrive in sequence order; a gap in seq is the number
- * dropped for this subscription (drop policy).
+ * dropped for this subscription (drop policy).  Returns 0 once fenced:
+ * an idle subscriber should look at tern_status().
  */
 TERN_API unsigned tern_poll(struct tern_sub *s, const struct tern_msg **msgs, unsigned n);
 /** Release views returned by tern_poll(), in any order. */
@@ -241,7 +276,8 @@ TERN_API void tern_release(struct tern_sub *s, const struct tern_msg *const *msg
 TERN_API int tern_sub_fd(struct tern_sub *s);
 /**
  * Ask to be woken.  @return 1 when data is already waiting (do not sleep),
- * 0 when armed (sleep on tern_sub_fd(), then read it to clear), -EINVAL.
+ * 0 when armed (sleep on tern_sub_fd(), then read it to clear), -EINVAL,
+ * TERN_ENOTCONN (fenced: nobody would wake it).
  */
 TERN_API int tern_sub_arm(struct tern_sub *s);
 
