@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log_cursor.h"
@@ -39,6 +40,9 @@ struct tern_log_reader {
 	char scratch[4096];           /* getdents buffer */
 };
 
+/* @return 0 entered; -ENOENT no such file; -EAGAIN the header is not all
+ * there (a segment being created); -EBADMSG the header is bad or names
+ * another first lsn than @p lsn (0: any); negative errno. */
 static int
 tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 {
@@ -47,27 +51,82 @@ tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || !tern__seg_hdr_ok(&h) ||
+	ssize_t n = pread(fd, &h, sizeof(h), 0);
+	if (n != sizeof(h) || !tern__seg_hdr_ok(&h) ||
 	    (lsn && h.first_lsn != lsn)) {
 		close(fd);
-		return -EAGAIN;       /* header not there yet */
+		return n < 0 ? -errno : n != sizeof(h) ? -EAGAIN : -EBADMSG;
 	}
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = fd;
 	snprintf(r->seg_name, sizeof(r->seg_name), "%s", name);
 	r->seg_first_lsn = h.first_lsn;
+	/* no record of this segment may come before its first lsn */
+	if (r->next_lsn < h.first_lsn)
+		r->next_lsn = h.first_lsn;
 	tern__cursor_reset(&r->cur, fd, TERN__SEG_HDR);
 	return 0;
+}
+
+/*
+ * Enter segment @p seg or, when its header cannot be read, the first
+ * segment after it.  An unreadable header is damage only when a later
+ * segment exists: the writer creates a segment only after it finished the
+ * one before, so without one this may be a segment being created.  Each
+ * step looks strictly past the segment it gave up on, so the walk ends.
+ * @return 0 entered; -EBADMSG entered a later segment, past a damaged one
+ *   (tern_log_reader_damage() names it); -ENOENT @p seg does not exist;
+ *   -EAGAIN nothing readable yet; negative errno.
+ */
+static int
+tern__reader_enter_seg(struct tern_log_reader *r, struct tern__seg seg)
+{
+	bool skipped = false;
+
+	for (bool first = true;; first = false) {
+		int rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+		if (rc == 0)
+			return skipped ? -EBADMSG : 0;
+		if (rc == -ENOENT && first)
+			return rc;
+		if (rc != -EBADMSG && rc != -EAGAIN && rc != -ENOENT)
+			return rc;
+		struct tern__seg next;
+		int f = tern__seg_find(r->dirfd, r->base, seg.first_lsn + 1, &next,
+				r->scratch, sizeof(r->scratch));
+		if (f <= 0)
+			return f == 0 ? -EAGAIN : f;
+		/* the later segment was created after this one was finished,
+		 * which may have happened since we looked: look once more */
+		rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+		if (rc == 0)
+			return skipped ? -EBADMSG : 0;
+		if (rc != -EBADMSG && rc != -EAGAIN && rc != -ENOENT)
+			return rc;
+		if (rc != -ENOENT) {
+			struct stat st;
+			snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", seg.name);
+			r->dmg.offset = 0;
+			r->dmg.skipped = fstatat(r->dirfd, seg.name, &st, 0) == 0 ?
+				(uint64_t)st.st_size : 0;
+			skipped = true;
+		}
+		seg = next;
+	}
 }
 
 /* Move to the segment starting at @p lsn, named @p name if known. */
 static int
 tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 {
-	struct tern__seg seg;
-	int rc = name ? tern__reader_enter(r, name, lsn) : -ENOENT;
+	struct tern__seg seg = {.first_lsn = lsn};
+	int rc = -ENOENT;
 
+	if (name) {
+		snprintf(seg.name, sizeof(seg.name), "%s", name);
+		rc = tern__reader_enter_seg(r, seg);
+	}
 	if (rc != -ENOENT)
 		return rc;
 	rc = tern__seg_find(r->dirfd, r->base, lsn, &seg, r->scratch,
@@ -78,9 +137,9 @@ tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 	 * listed (a listing can miss entries added meanwhile): a later
 	 * segment proves it was created, so if it is missing now it was
 	 * deleted. */
-	if (name && (rc = tern__reader_enter(r, name, lsn)) != -ENOENT)
-		return rc;
-	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+	if (name && (rc = tern__reader_enter(r, name, lsn)) == 0)
+		return 0;
+	rc = tern__reader_enter_seg(r, seg);
 	if (rc == 0 && lsn && seg.first_lsn > lsn)
 		r->gap = true;
 	return rc;
@@ -116,8 +175,8 @@ tern__reader_bad_end(struct tern_log_reader *r, uint64_t at)
 	if (tern__cursor_peek(&r->cur, &rec) == 1)
 		return 1;        /* valid after all: go on reading */
 	tern__reader_damage(r, at, end - at);
-	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
-	return rc < 0 ? rc : -EBADMSG;
+	rc = tern__reader_enter_seg(r, seg);
+	return rc < 0 && rc != -EBADMSG ? rc : -EBADMSG;
 }
 
 static bool
@@ -147,7 +206,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 	int rc;
 
 	if (r->fd < 0) {
-		rc = tern__reader_switch(r, NULL, 0);
+		rc = tern__reader_switch(r, NULL, r->next_lsn);
 		if (rc < 0)
 			return rc;
 	}
@@ -162,7 +221,8 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		rc = tern__cursor_peek(&r->cur, &rec);
 		if (rc < 0 && rc != -EBADMSG)
 			return rc;
-		if (rc == 1) {
+		if (rc == 1 && tern__rec_in_place(rec, r->seg_first_lsn,
+				r->next_lsn)) {
 			tern__rec_view(rec, msg, &flags);
 			if (flags & TERN__REC_SEAL) {
 				char name[TERN__SEAL_NAME];
@@ -177,16 +237,14 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 				}
 				continue;
 			}
-			if (msg->lsn >= r->next_lsn) {
-				tern__cursor_skip(&r->cur,
-						((const struct tern__rec_hdr *)rec)->len);
-				r->next_lsn = msg->lsn + 1;
-				if (tern__reader_wanted(r, msg))
-					return 0;
-				continue;
-			}
-			rc = -EBADMSG;        /* valid CRC, out of place */
+			tern__cursor_skip(&r->cur,
+					((const struct tern__rec_hdr *)rec)->len);
+			r->next_lsn = msg->lsn + 1;
+			if (tern__reader_wanted(r, msg))
+				return 0;
+			continue;
 		}
+		/* valid CRC but out of place counts as bad */
 		/* The record at the cursor is unfinished or bad: damage if a
 		 * valid record follows it, otherwise the writer's tail. */
 		uint64_t at = r->cur.off;
@@ -206,7 +264,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		uint64_t found = r->cur.off;
 		tern__cursor_reset(&r->cur, r->fd, at);
 		rc = tern__cursor_peek(&r->cur, &rec);
-		if (rc == 1 && ((const struct tern__rec_hdr *)rec)->lsn >= r->next_lsn)
+		if (rc == 1 && tern__rec_in_place(rec, r->seg_first_lsn, r->next_lsn))
 			continue;
 		tern__cursor_reset(&r->cur, r->fd, found);
 		tern__reader_damage(r, at, found - at);
@@ -287,7 +345,12 @@ tern__reader_position(struct tern_log_reader *r)
 		break;
 	}
 	rc = tern__reader_enter(r, segs[pick].name, 0);
-	if (rc == 0 && value != 0)
+	if (rc == -EBADMSG || rc == -EAGAIN) {
+		/* unreadable header: next() starts here and skips it when
+		 * it is damage */
+		r->next_lsn = segs[pick].first_lsn;
+		rc = 0;
+	} else if (rc == 0 && value != 0)
 		tern__cursor_reset(&r->cur, r->fd, tern__index_seek(r->dirfd,
 				segs[pick].name, r->fd, key, value));
 	free(segs);
