@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log_cursor.h"
@@ -37,12 +38,13 @@ struct tern_log_reader {
 	uint64_t next_lsn;            /* expected next lsn, 0: unknown */
 	struct tern__cursor cur;
 	struct tern_log_damage dmg;
+	struct timespec dir_seen;     /* directory mtime at the last listing */
 	char scratch[4096];           /* getdents buffer */
 };
 
-/* @return 0 entered; -ENOENT no such file; -EAGAIN the header is not all
- * there (a segment being created); -EBADMSG the header is bad or names
- * another first lsn than @p lsn (0: any); negative errno. */
+/* @return 0 entered; -ENOENT no such file, or not the one that starts at
+ * @p lsn (0: any); -EAGAIN the header is not all there (a segment being
+ * created); -EBADMSG the header is bad; negative errno. */
 static int
 tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 {
@@ -55,16 +57,18 @@ tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 	if (n != sizeof(h) || !tern__seg_hdr_ok(&h) ||
 	    (lsn && h.first_lsn != lsn)) {
 		close(fd);
-		return n < 0 ? -errno : n != sizeof(h) ? -EAGAIN : -EBADMSG;
+		return n < 0 ? -errno : n != sizeof(h) ? -EAGAIN :
+			!tern__seg_hdr_ok(&h) ? -EBADMSG : -ENOENT;
 	}
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = fd;
 	snprintf(r->seg_name, sizeof(r->seg_name), "%s", name);
 	r->seg_first_lsn = h.first_lsn;
-	/* no record of this segment may come before its first lsn */
-	if (r->next_lsn < h.first_lsn)
-		r->next_lsn = h.first_lsn;
+	/* Segment headers order the stream: no record of this segment may come
+	 * before its first lsn, and a bogus high lsn in an earlier segment
+	 * must not make every later record look stale. */
+	r->next_lsn = h.first_lsn;
 	tern__cursor_reset(&r->cur, fd, TERN__SEG_HDR);
 	return 0;
 }
@@ -153,6 +157,19 @@ tern__reader_damage(struct tern_log_reader *r, uint64_t at, uint64_t skipped)
 	r->dmg.skipped = skipped;
 }
 
+/* The record at the cursor, when it is valid *and* in place (a valid CRC
+ * in the wrong place is as bad as a broken one).  @return as
+ * tern__cursor_peek(). */
+static int
+tern__reader_peek(struct tern_log_reader *r, const void **rec)
+{
+	int rc = tern__cursor_peek(&r->cur, rec);
+
+	if (rc == 1 && !tern__rec_in_place(*rec, r->seg_first_lsn, r->next_lsn))
+		rc = -EBADMSG;
+	return rc;
+}
+
 /* Bytes at @p at (up to @p r->cur.off, the end of file) are no record: the
  * writer's unfinished tail, unless a newer segment exists, which the writer
  * creates only after sealing this one: then they are damage and the reader
@@ -172,11 +189,79 @@ tern__reader_bad_end(struct tern_log_reader *r, uint64_t at)
 	/* this segment is final now: look once more in case the tail was
 	 * completed between our read and the check */
 	const void *rec;
-	if (tern__cursor_peek(&r->cur, &rec) == 1)
+	if (tern__reader_peek(r, &rec) == 1)
 		return 1;        /* valid after all: go on reading */
 	tern__reader_damage(r, at, end - at);
 	rc = tern__reader_enter_seg(r, seg);
 	return rc < 0 && rc != -EBADMSG ? rc : -EBADMSG;
+}
+
+/*
+ * The cursor is at the end of the segment, on a record boundary: normally
+ * the writer's tail.  A finished segment whose seal was cut off ends the
+ * same way, and a follower would wait there for ever; a newer segment
+ * proves this one is finished (the writer creates the next one only after
+ * sealing this one).  The directory is listed only when its mtime moved,
+ * or moved within the last second (a coarse clock tick can hide a
+ * creation), so a follower at the tail costs one fstat per call.
+ * @return 1 to read on, -ENODATA moved on past lost records, -EAGAIN, or
+ *   negative errno.
+ */
+static int
+tern__reader_clean_end(struct tern_log_reader *r, uint64_t at)
+{
+	struct stat st;
+	struct timespec now;
+	struct tern__seg seg;
+	const void *rec;
+
+	if (fstat(r->dirfd, &st) < 0)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (st.st_mtim.tv_sec == r->dir_seen.tv_sec &&
+	    st.st_mtim.tv_nsec == r->dir_seen.tv_nsec)
+		return -EAGAIN;
+	if (now.tv_sec - st.st_mtim.tv_sec > 1)
+		r->dir_seen = st.st_mtim;
+	int rc = tern__seg_find(r->dirfd, r->base, r->seg_first_lsn + 1, &seg,
+			r->scratch, sizeof(r->scratch));
+	if (rc <= 0)
+		return rc == 0 ? -EAGAIN : rc;
+	/* the seal or more records may have come since we looked */
+	tern__cursor_reset(&r->cur, r->fd, at);
+	rc = tern__reader_peek(r, &rec);
+	if (rc == 1)
+		return 1;
+	if (rc < 0 && rc != -EBADMSG)
+		return rc;
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > at)
+		return 1;        /* a partial record: bad_end's business */
+	uint64_t want = r->next_lsn;
+	rc = tern__reader_enter_seg(r, seg);
+	if (rc == 0 && want && seg.first_lsn > want)
+		return -ENODATA;
+	return rc < 0 ? rc : 1;
+}
+
+/* The segment a seal names is not there yet: the writer is between the
+ * seal and the creation, unless a valid record follows the seal in its
+ * own segment, where the writer never puts one: then the seal is damage
+ * and is skipped.  @return -EAGAIN (at the seal again), -EBADMSG
+ * (past it), or negative errno. */
+static int
+tern__reader_seal_followed(struct tern_log_reader *r, uint64_t at, uint32_t len)
+{
+	tern__cursor_reset(&r->cur, r->fd, at);
+	int rc = tern__cursor_resync(&r->cur, r->next_lsn);
+	if (rc == 1) {
+		tern__cursor_reset(&r->cur, r->fd, at + len);
+		tern__reader_damage(r, at, len);
+		return -EBADMSG;
+	}
+	tern__cursor_reset(&r->cur, r->fd, at);
+	return rc < 0 ? rc : -EAGAIN;
 }
 
 static bool
@@ -218,17 +303,20 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		const void *rec;
 		uint8_t flags;
 
-		rc = tern__cursor_peek(&r->cur, &rec);
+		rc = tern__reader_peek(r, &rec);
 		if (rc < 0 && rc != -EBADMSG)
 			return rc;
-		if (rc == 1 && tern__rec_in_place(rec, r->seg_first_lsn,
-				r->next_lsn)) {
+		if (rc == 1) {
 			tern__rec_view(rec, msg, &flags);
 			if (flags & TERN__REC_SEAL) {
 				char name[TERN__SEAL_NAME];
 				memcpy(name, msg->payload, sizeof(name));
 				name[sizeof(name) - 1] = '\0';
+				uint64_t at = r->cur.off;
+				uint32_t len = ((const struct tern__rec_hdr *)rec)->len;
 				rc = tern__reader_switch(r, name, msg->lsn);
+				if (rc == -EAGAIN)
+					rc = tern__reader_seal_followed(r, at, len);
 				if (rc < 0)
 					return rc;
 				if (r->gap) {
@@ -251,8 +339,13 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		rc = tern__cursor_resync(&r->cur, r->next_lsn ? r->next_lsn : 1);
 		if (rc < 0)
 			return rc;
-		if (rc == 0 && r->cur.off == at)
-			return -EAGAIN;         /* clean end of file */
+		if (rc == 0 && r->cur.off == at) {
+			/* clean end of file */
+			rc = tern__reader_clean_end(r, at);
+			if (rc == 1)
+				continue;
+			return rc;
+		}
 		if (rc == 0) {
 			rc = tern__reader_bad_end(r, at);
 			if (rc == 1)
@@ -263,8 +356,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		 * completed the record at @p at since we looked: look again. */
 		uint64_t found = r->cur.off;
 		tern__cursor_reset(&r->cur, r->fd, at);
-		rc = tern__cursor_peek(&r->cur, &rec);
-		if (rc == 1 && tern__rec_in_place(rec, r->seg_first_lsn, r->next_lsn))
+		if (tern__reader_peek(r, &rec) == 1)
 			continue;
 		tern__cursor_reset(&r->cur, r->fd, found);
 		tern__reader_damage(r, at, found - at);
