@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tern/tern_topic.h>
+
+#include "log/log_prefix.h"
 #include "tern_config_pvt.h"
 
 static const char *const opt_names[TERN__R_COUNT] = {
@@ -78,7 +81,7 @@ static void set_rule(struct tern__cfg_state *st, const char *key,
 
     if (!arrow) {
         tern__cfg_err(st, st->lineno, "storage", key,
-                      "expected 'PATTERN -> PREFIX', e.g. 'md.> -> /var/lib/tern/{topic}'");
+                      "expected 'PATTERN -> PREFIX', e.g. 'md.> -> md/{topic}'");
         return;
     }
     lp = (size_t)(arrow - v);
@@ -91,9 +94,19 @@ static void set_rule(struct tern__cfg_state *st, const char *key,
     }
     trim_copy(r->pattern, v, lp);
     trim_copy(r->prefix, arrow + 2, rp);
-    if (!r->pattern[0] || !r->prefix[0])
+    if (!r->pattern[0] || !r->prefix[0]) {
         tern__cfg_err(st, st->lineno, "storage", key, "empty %s in '%s'",
                       r->pattern[0] ? "prefix" : "pattern", v);
+        return;
+    }
+    /* What the log would refuse at run time, topic by topic, is refused
+     * here, where the line is known. */
+    if (tern_topic_validate(r->pattern, true) < 0)
+        tern__cfg_err(st, st->lineno, "storage", key, "invalid pattern '%s' (dot-separated "
+                      "tokens; '*' is a whole token, '>' only the last)", r->pattern);
+    const char *why = tern__log_prefix_problem(r->prefix, TERN_CFG_NAME_MAX - 1);
+    if (why)
+        tern__cfg_err(st, st->lineno, "storage", key, "prefix '%s': %s", r->prefix, why);
 }
 
 /* HH:MM or none, into minutes after midnight UTC. */
