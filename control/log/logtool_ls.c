@@ -39,7 +39,7 @@ lt_segments(const char *root, const char *prefix,
 	struct tern__cursor cur;
 	int rc, worst = 0;
 
-	int dirfd = tern__stream_dir(root, prefix, false, base);
+	int dirfd = tern__stream_dir(root, prefix, NULL, base);
 	if (dirfd < 0) {
 		fprintf(stderr, "tern-log: %s/%s: %s\n", root, prefix,
 				strerror(-dirfd));
@@ -91,7 +91,7 @@ lt_newest_segment(const char *root, const char *prefix, char *name,
 	struct tern__seg *segs = NULL;
 	struct tern__seg_hdr h;
 
-	int dirfd = tern__stream_dir(root, prefix, false, base);
+	int dirfd = tern__stream_dir(root, prefix, NULL, base);
 	if (dirfd < 0)
 		return dirfd;
 	int n = tern__seg_list(dirfd, base, &segs);

@@ -9,6 +9,8 @@
  *   rule.N.rotate_utc = HH:MM | none
  *   rule.N.retain_bytes = 10G         (0: keep all)
  *   rule.N.retain_seconds = 7d        (0: keep all)
+ *   mode = 0640                       (files; directories get x where r: 0750)
+ *   group = NAME                      (group of the files; default the dataplane's)
  *
  * Numbered keys rather than one section per rule because inih sections
  * cannot repeat meaningfully and a number gives the rules an explicit order
@@ -143,6 +145,25 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
             strcpy(st->cfg->storage_dir, v);
         return;
     }
+    if (strcmp(key, "mode") == 0) {
+        char *end;
+        unsigned long m = strtoul(v, &end, 8);
+        /* the owner (the dataplane) must read and write what it stores */
+        if (*v == '\0' || *end != '\0' || m > 0777 || (m & 0600) != 0600)
+            tern__cfg_err(st, st->lineno, "storage", key, "expected an octal file mode with "
+                          "owner read and write, e.g. 0640, not '%s'", v);
+        else
+            st->cfg->storage_mode = (uint32_t)m;
+        return;
+    }
+    if (strcmp(key, "group") == 0) {
+        if (v[0] == '\0' || strlen(v) >= sizeof(st->cfg->storage_group))
+            tern__cfg_err(st, st->lineno, "storage", key, "expected a group name shorter than "
+                          "%zu bytes", sizeof(st->cfg->storage_group));
+        else
+            strcpy(st->cfg->storage_group, v);
+        return;
+    }
     if (strncmp(key, "rule.", 5) != 0 || !isdigit((unsigned char)*p))
         goto unknown;
     for (; isdigit((unsigned char)*p); p++) {
@@ -207,6 +228,6 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
     return;
 unknown:
     tern__cfg_err(st, st->lineno, "storage", key,
-                  "unknown key (expected dir, rule.N or rule.N.{fsync, fsync_interval_ms, "
+                  "unknown key (expected dir, mode, group, rule.N or rule.N.{fsync, fsync_interval_ms, "
                   "segment_bytes, rotate_utc, retain_bytes, retain_seconds})");
 }

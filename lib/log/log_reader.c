@@ -478,7 +478,7 @@ tern_log_reader_open(const char *dir, const char *prefix,
 			256u << 10, max_rec);
 	if (rc < 0)
 		goto out_free;
-	rc = tern__stream_dir(dir, prefix, false, r->base);
+	rc = tern__stream_dir(dir, prefix, NULL, r->base);
 	if (rc < 0)
 		goto out_fini;
 	r->dirfd = rc;

@@ -52,7 +52,7 @@ static int
 tern__seg_recover(struct tern_log_writer *w, struct tern__cursor *c,
 		struct tern__seg *seg, bool drop_seal, struct tern__scan *s)
 {
-	int rc = tern__index_rebuild(w->dirfd, seg->name, c, w->every, s);
+	int rc = tern__index_rebuild(w->dirfd, seg->name, c, w->every, &w->perm, s);
 	if (rc < 0)
 		return rc;
 	if (!s->header_ok)
@@ -228,7 +228,8 @@ tern__writer_recover(struct tern_log_writer *w)
 		close(fd);
 		if (ck < 0) {
 			struct tern__scan gs;
-			tern__index_rebuild(w->dirfd, g->name, &c, w->every, &gs);
+			tern__index_rebuild(w->dirfd, g->name, &c, w->every, &w->perm,
+					&gs);
 		}
 	}
 	char idx[TERN__NAME_MAX];

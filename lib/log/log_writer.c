@@ -75,15 +75,20 @@ tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
 	seg->size = TERN__SEG_HDR;
 	tern__seg_idx_name(idx, seg->name);
 	*fd = openat(w->dirfd, seg->name,
-			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+			w->perm.file_mode);
 	if (*fd < 0)
 		return -errno;
 	*idx_fd = openat(w->dirfd, idx,
-			O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+			O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+			w->perm.file_mode);
 	if (*idx_fd < 0) {
 		rc = -errno;
 		goto out_unlink;
 	}
+	if ((rc = tern__perm_apply(*fd, &w->perm, false)) < 0 ||
+	    (rc = tern__perm_apply(*idx_fd, &w->perm, false)) < 0)
+		goto out_close_idx;
 	tern__seg_hdr_init(&sh, lsn, now);
 	tern__idx_hdr_init(&ih, lsn);
 	rc = tern__write_all(*fd, &sh, sizeof(sh));
@@ -91,6 +96,7 @@ tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
 		rc = tern__write_all(*idx_fd, &ih, sizeof(ih));
 	if (rc == 0)
 		return 0;
+out_close_idx:
 	close(*idx_fd);
 	unlinkat(w->dirfd, idx, 0);
 out_unlink:
@@ -365,7 +371,8 @@ tern__writer_open(const char *dir, const char *prefix,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = tern__stream_dir(dir, prefix, true, w->base);
+	tern__perm_init(&w->perm, &o);
+	rc = tern__stream_dir(dir, prefix, &w->perm, w->base);
 	if (rc < 0)
 		goto out_free;
 	w->dirfd = rc;

@@ -200,7 +200,7 @@ static void every_error_is_reported_with_file_line_and_key(void **state)
         "t.ini:27: [storage] rule.1.fsync: expected never, interval or always, not 'sometimes'\n"
         "t.ini:28: [storage] rule.1.segment_bytes: not a number: '12Q' (a count of bytes, suffix K, M, G or T)\n"
         "t.ini:29: [storage] rule.1.rotate_utc: expected HH:MM (UTC) or none, not '25:00'\n"
-        "t.ini:31: [storage] rules.3: unknown key (expected dir, rule.N or rule.N.{fsync, fsync_interval_ms, segment_bytes, rotate_utc, retain_bytes, retain_seconds})\n"
+        "t.ini:31: [storage] rules.3: unknown key (expected dir, mode, group, rule.N or rule.N.{fsync, fsync_interval_ms, segment_bytes, rotate_utc, retain_bytes, retain_seconds})\n"
         "t.ini:30: [storage] rule.2: options without the rule itself (add 'rule.2 = PATTERN -> PREFIX')\n";
 
     assert_int_equal(parse(&c, text), -EINVAL);

@@ -94,6 +94,18 @@ config_refuses_storage_rules_the_log_cannot_follow(void **state)
 			fail();
 		}
 	}
+	/* the file mode and group of the stored files */
+	int m = snprintf(text, sizeof(text), "[storage]\nmode = 0600\ngroup = nogroup\n");
+	assert_int_equal(tern__config_parse(&cfg, text, (size_t)m, "t.ini", err, sizeof(err)), 0);
+	assert_int_equal(cfg.storage_mode, 0600);
+	assert_string_equal(cfg.storage_group, "nogroup");
+	static const char *const bad_mode[] = {"0400", "abc", "01777", ""};
+	for (size_t i = 0; i < sizeof(bad_mode) / sizeof(bad_mode[0]); i++) {
+		m = snprintf(text, sizeof(text), "[storage]\nmode = %s\n", bad_mode[i]);
+		assert_int_equal(tern__config_parse(&cfg, text, (size_t)m, "t.ini", err,
+				sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "t.ini:2: [storage] mode:"));
+	}
 	/* the longest expansions that do fit pass */
 	int n = snprintf(text, sizeof(text), "[storage]\nrule.1 = md.> -> md/x{topic}{topic}{topic}\n");
 	assert_int_equal(tern__config_parse(&cfg, text, (size_t)n, "t.ini", err, sizeof(err)), 0);

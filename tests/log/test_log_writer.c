@@ -395,6 +395,63 @@ sync_makes_every_policy_durable(void **state)
 	}
 }
 
+static void
+expect_mode(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	if ((st.st_mode & 07777) != mode || st.st_gid != gid) {
+		fprintf(stderr, "%s: mode %o gid %u, want %o gid %u\n", path,
+				st.st_mode & 07777, st.st_gid, mode, gid);
+		fail();
+	}
+}
+
+/* Issue 7: directories were 0755 and files 0644 while the bus is
+ * root-only.  The mode holds whatever the umask (0 here), and for the
+ * index recovery rebuilds too. */
+static void
+files_and_directories_get_the_documented_mode(void **state)
+{
+	struct tern_log_policy pol = {.rotate_utc_sec = -1};
+	struct tern_log_writer *w;
+	struct tlt_msg t;
+	char path[512];
+	mode_t old = umask(0);
+
+	(void)state;
+	assert_int_equal(tern_log_writer_open(dir, "a/b/s", &pol, NULL, &w), 0);
+	tlt_msg_init(&t, "t.x", 1, 10);
+	assert_true(tern_log_writer_append(w, &t.m) > 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	expect_mode(path, 0750, getegid());
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	expect_mode(path, 0750, getegid());
+	char seg[512];
+	assert_int_equal(tlt_nth(path, ".tlog", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0640, getegid());
+	assert_int_equal(tlt_nth(path, ".tidx", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0640, getegid());
+	assert_int_equal(unlink(seg), 0);      /* rebuilt at the next open */
+
+	/* a mode and a group of one's own (root can give any group) */
+	struct tern_log_opts o = {.file_mode = 0600,
+		.gid = geteuid() == 0 ? 65534 : 0};
+	gid_t g = geteuid() == 0 ? 65534 : getegid();
+	assert_int_equal(tern_log_writer_open(dir, "a/b/s", &pol, &o, &w), 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	expect_mode(seg, 0600, g);
+	assert_int_equal(tern_log_writer_open(dir, "c/s", &pol, &o, &w), 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	snprintf(path, sizeof(path), "%s/c", dir);
+	expect_mode(path, 0700, g);
+	assert_int_equal(tlt_nth(path, ".tlog", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0600, g);
+	umask(old);
+}
+
 int
 main(void)
 {
@@ -409,6 +466,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(damaged_or_missing_index_is_rebuilt, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(reopen_truncates_a_torn_tail_and_continues, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(sync_makes_every_policy_durable, tlt_setup, tlt_teardown),
+		cmocka_unit_test_setup_teardown(files_and_directories_get_the_documented_mode, tlt_setup, tlt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,12 @@ struct tern_log_opts {
 	uint32_t buffer_bytes;      /**< user-space write buffer; 0: 256 KiB */
 	uint32_t max_record_bytes;  /**< largest record; 0: 1 MiB */
 	uint32_t index_every_bytes; /**< sparse index spacing; 0: 64 KiB */
+	/** Mode of the files the writer creates (exactly: the umask does not
+	 * apply); 0: 0640.  Directories get it with x wherever r is set
+	 * (0640: 0750).  Stored messages are as private as the bus. */
+	uint32_t file_mode;
+	/** Group of the files and directories created; 0: the creator's. */
+	uint32_t gid;
 };
 
 /** Largest encoded record header (without topic, tags, payload). */
