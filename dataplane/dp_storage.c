@@ -12,6 +12,9 @@
  * publisher would only be told to wait if storage fell a whole queue
  * (depth 4096) behind.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,12 +26,49 @@
 #include <tern/tern_log.h>
 
 #include "log/log_config.h"
+#include "log/log_segment.h"
 #include "dp.h"
 
 #define STORAGE_DEPTH 4096
 
 static struct tern_log_rule rules[TERN_CFG_RULES_MAX];
 static struct tern_sub subs[TERN_CFG_RULES_MAX];
+
+static struct tern_log_opts log_opts;
+
+/* Stored messages are as private as the bus: the log root and everything
+ * under it get [storage] mode (default 0640, directories 0750) and group,
+ * whatever the umask or an older install left. */
+static int storage_perm(const struct tern_config *cfg, struct tern_log_opts *o)
+{
+	struct tern__perm perm;
+	int fd, rv;
+
+	o->file_mode = cfg->storage_mode;
+	if (cfg->storage_group[0]) {
+		struct group gr, *res = NULL;
+		char buf[1024];
+		getgrnam_r(cfg->storage_group, &gr, buf, sizeof(buf), &res);
+		if (res == NULL) {
+			fprintf(stderr, "tern-dataplane: [storage] group '%s': no such group\n",
+				cfg->storage_group);
+			return -EINVAL;
+		}
+		o->gid = (uint32_t)gr.gr_gid;
+	}
+	tern__perm_init(&perm, o);
+	if ((rv = dp_mkdir_p(cfg->storage_dir, perm.dir_mode)) < 0) {
+		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+		return rv;
+	}
+	fd = open(cfg->storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rv = fd < 0 ? -errno : tern__perm_apply(fd, &perm, true);
+	if (fd >= 0)
+		close(fd);
+	if (rv < 0)
+		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+	return rv;
+}
 
 int dp_storage_init(struct dp *dp)
 {
@@ -42,11 +82,9 @@ int dp_storage_init(struct dp *dp)
 	n = tern__log_rules_from_config(cfg, rules, RTE_DIM(rules));
 	if (n < 0)
 		return n;
-	if ((rv = dp_mkdir_p(cfg->storage_dir, 0755)) < 0) {
-		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+	if ((rv = storage_perm(cfg, &log_opts)) < 0)
 		return rv;
-	}
-	rv = tern_log_open(cfg->storage_dir, rules, (unsigned)n, NULL, shm->max_topics, &dp->log);
+	rv = tern_log_open(cfg->storage_dir, rules, (unsigned)n, &log_opts, shm->max_topics, &dp->log);
 	if (rv < 0) {
 		fprintf(stderr, "tern-dataplane: cannot open the log in %s: %s\n", cfg->storage_dir,
 			strerror(-rv));

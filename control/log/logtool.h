@@ -42,6 +42,11 @@ int lt_segments(const char *root, const char *prefix,
 			void *clientd),
 		int (*fn)(const struct lt_seg *s, void *clientd), void *clientd);
 
+/** The newest segment of stream @p prefix: its name and whether its
+ * header reads.  @return the number of segments, or negative errno. */
+int lt_newest_segment(const char *root, const char *prefix, char *name,
+		size_t cap, bool *header_ok);
+
 /** Print @p len bytes of @p s as a JSON string (with quotes). */
 void lt_json_str(FILE *f, const char *s, size_t len);
 

@@ -151,6 +151,15 @@ lt_cmd_dump(int argc, char **argv)
 	for (size_t k = 0; k < dp_N_MESSAGES; k++)
 		lt_descs[lt_ndescs++] = dp_messages[k];
 
+	char newest[256];
+	bool header_ok = true;
+	int nseg = lt_newest_segment(argv[i], argv[i + 1], newest, sizeof(newest),
+			&header_ok);
+	if (nseg < 0 || (nseg == 0 && !follow)) {
+		fprintf(stderr, "tern-log: %s/%s: %s\n", argv[i], argv[i + 1],
+				nseg < 0 ? strerror(-nseg) : "no segments: no such stream");
+		return LT_ERROR;
+	}
 	struct tern_log_opts o = {.max_record_bytes = 64u << 20};
 	struct tern_log_reader *r;
 	int rc = tern_log_reader_open(argv[i], argv[i + 1], mode, value, &o, &r);
@@ -159,8 +168,10 @@ lt_cmd_dump(int argc, char **argv)
 				strerror(-rc));
 		return LT_ERROR;
 	}
-	signal(SIGINT, lt_on_signal);
-	signal(SIGTERM, lt_on_signal);
+	/* no SA_RESTART: a wait in a system call ends at once */
+	struct sigaction sa = {.sa_handler = lt_on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	size_t cap = 1u << 20;
 	char *json = malloc(cap);
 	struct tern_log_msg m;
@@ -188,6 +199,16 @@ lt_cmd_dump(int argc, char **argv)
 			}
 			break;
 		}
+	}
+	/* A reader waits at a newest segment whose header does not read (it
+	 * may be one being created); after the fact it is damage. */
+	if (rc == -EAGAIN && !follow && count > 0 &&
+	    lt_newest_segment(argv[i], argv[i + 1], newest, sizeof(newest),
+			      &header_ok) > 0 && !header_ok) {
+		fprintf(stderr, "{\"damage\":{\"file\":");
+		lt_json_str(stderr, newest, strlen(newest));
+		fprintf(stderr, ",\"offset\":0,\"reason\":\"bad segment header\"}}\n");
+		damaged++;
 	}
 	free(json);
 	tern_log_reader_close(r);

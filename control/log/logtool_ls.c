@@ -39,14 +39,17 @@ lt_segments(const char *root, const char *prefix,
 	struct tern__cursor cur;
 	int rc, worst = 0;
 
-	int dirfd = tern__stream_dir(root, prefix, false, base);
+	int dirfd = tern__stream_dir(root, prefix, NULL, base);
 	if (dirfd < 0) {
 		fprintf(stderr, "tern-log: %s/%s: %s\n", root, prefix,
 				strerror(-dirfd));
 		return LT_ERROR;
 	}
 	int n = tern__seg_list(dirfd, base, &segs);
-	if (n < 0 || tern__cursor_init(&cur, 1 << 20, 64u << 20) < 0) {
+	if (n == 0)
+		fprintf(stderr, "tern-log: %s/%s: no segments: no such stream\n",
+				root, prefix);
+	if (n <= 0 || tern__cursor_init(&cur, 1 << 20, 64u << 20) < 0) {
 		close(dirfd);
 		free(segs);
 		return LT_ERROR;
@@ -78,6 +81,31 @@ lt_segments(const char *root, const char *prefix,
 	free(segs);
 	close(dirfd);
 	return worst;
+}
+
+int
+lt_newest_segment(const char *root, const char *prefix, char *name,
+		size_t cap, bool *header_ok)
+{
+	char base[TERN__NAME_MAX];
+	struct tern__seg *segs = NULL;
+	struct tern__seg_hdr h;
+
+	int dirfd = tern__stream_dir(root, prefix, NULL, base);
+	if (dirfd < 0)
+		return dirfd;
+	int n = tern__seg_list(dirfd, base, &segs);
+	if (n > 0) {
+		snprintf(name, cap, "%s", segs[n - 1].name);
+		int fd = openat(dirfd, segs[n - 1].name, O_RDONLY | O_CLOEXEC);
+		*header_ok = fd >= 0 && pread(fd, &h, sizeof(h), 0) == sizeof(h) &&
+			tern__seg_hdr_ok(&h);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(segs);
+	close(dirfd);
+	return n;
 }
 
 static int

@@ -70,6 +70,7 @@ static struct {
 	int (*fn)(const char *root, const char *prefix, void *clientd);
 	void *clientd;
 	int rc;
+	unsigned streams;
 } lt_walk;
 
 static int
@@ -94,6 +95,7 @@ lt_walk_dir(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 		snprintf(prefix, sizeof(prefix), "%s%s%s", rel, *rel ? "/" : "",
 				b.v[i]);
 		int rc = lt_walk.fn(lt_walk.root, prefix, lt_walk.clientd);
+		lt_walk.streams++;
 		if (rc > lt_walk.rc)
 			lt_walk.rc = rc;
 	}
@@ -112,8 +114,16 @@ lt_streams(const char *root, const char *prefix,
 	lt_walk.fn = fn;
 	lt_walk.clientd = clientd;
 	lt_walk.rc = 0;
-	if (nftw(root, lt_walk_dir, 16, FTW_PHYS) < 0)
+	lt_walk.streams = 0;
+	if (nftw(root, lt_walk_dir, 16, FTW_PHYS) < 0) {
+		fprintf(stderr, "tern-log: %s: %s\n", root, strerror(errno));
 		return -errno;
+	}
+	if (lt_walk.streams == 0) {
+		/* a mistyped directory must not pass for a clean log */
+		fprintf(stderr, "tern-log: %s: no streams\n", root);
+		return LT_ERROR;
+	}
 	return lt_walk.rc;
 }
 

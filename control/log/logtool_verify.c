@@ -86,6 +86,8 @@ lt_verify_stream(const char *root, const char *prefix, void *clientd)
 	uint64_t *total = clientd;
 
 	int rc = lt_segments(root, prefix, lt_verify_damage, lt_verify_seg, &v);
+	if (rc == LT_ERROR && v.segments == 0)
+		return rc;              /* no such stream: said so already */
 	printf("%s %s: %" PRIu64 " segments, %" PRIu64 " records, %" PRIu64
 		" damaged\n", v.damage ? "BAD" : "OK", prefix, v.segments,
 		v.records, v.damage);

@@ -36,6 +36,11 @@ struct tern__replay {
 	uint32_t topic_id;
 	uint64_t last;              /* last seq delivered, 0: none */
 	uint64_t skipped;           /* damaged or oversized records skipped */
+	/* A record read but not delivered because the pool was empty: it is
+	 * offered again at the next poll (its bytes stay in the reader's
+	 * buffer, which only the next read replaces), never skipped. */
+	struct tern_log_msg pending;
+	bool has_pending;
 };
 
 static int route(struct tern__shm *shm, const char *topic, char *prefix, size_t cap)
@@ -125,8 +130,7 @@ static const struct tern_msg *hold_copy(struct tern_sub *h, const struct tern_lo
 	struct rte_mbuf *m;
 	struct tern_msg *msg;
 
-	if ((uint64_t)lm->payload_len + lm->tags_len > c->shm->msg_size ||
-	    tern__buf_take(c, &m, 1) != 0)
+	if (tern__buf_take(c, &m, 1) != 0)
 		return NULL;
 	msg = tern__msg(m);
 	memcpy(tern_msg_data(msg), lm->payload, lm->payload_len);
@@ -166,6 +170,11 @@ static unsigned replay_log(struct tern_sub *h, const struct tern_msg **msgs, uns
 			goto live;      /* the ring has the rest */
 		if (h->s->held_tail - h->s->held_head >= TERN_HELD_MAX)
 			break;
+		if (r->has_pending) {
+			lm = r->pending;
+			r->has_pending = false;
+			goto offer;
+		}
 		rv = tern_log_reader_next(r->reader, &lm);
 		if (rv == -EAGAIN) {
 			/* Storage has not caught up; look at the ring again. */
@@ -179,13 +188,21 @@ static unsigned replay_log(struct tern_sub *h, const struct tern_msg **msgs, uns
 		}
 		if (rv < 0)
 			break;
+		if ((uint64_t)lm.payload_len + lm.tags_len > h->c->shm->msg_size) {
+			r->skipped++;   /* can never fit: a gap, as damage is */
+			continue;
+		}
+offer:
 		if (lm.seq <= r->last)
 			continue;
 		if (boundary && lm.seq >= boundary)
 			goto live;
 		if ((v = hold_copy(h, &lm)) == NULL) {
-			r->skipped++;
-			continue;
+			/* pool empty: deliver nothing more now, this record first
+			 * at the next poll */
+			r->pending = lm;
+			r->has_pending = true;
+			break;
 		}
 		msgs[got++] = v;
 		r->last = lm.seq;

@@ -74,6 +74,8 @@ struct tern_config {
     struct tern_storage_rule_cfg rules[TERN_CFG_RULES_MAX];
     unsigned n_rules;
     char storage_dir[TERN_CFG_PATH_MAX]; /* [storage] dir = ..., default /var/lib/tern/<name> */
+    uint32_t storage_mode;               /* [storage] mode of log files, default 0640 (dirs 0750) */
+    char storage_group[TERN_CFG_NAME_MAX]; /* [storage] group of log files; "": the dataplane's */
 };
 
 /* The text of configs/default.ini, compiled in. */

@@ -9,6 +9,8 @@
  *   rule.N.rotate_utc = HH:MM | none
  *   rule.N.retain_bytes = 10G         (0: keep all)
  *   rule.N.retain_seconds = 7d        (0: keep all)
+ *   mode = 0640                       (files; directories get x where r: 0750)
+ *   group = NAME                      (group of the files; default the dataplane's)
  *
  * Numbered keys rather than one section per rule because inih sections
  * cannot repeat meaningfully and a number gives the rules an explicit order
@@ -19,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tern/tern_topic.h>
+
+#include "log/log_prefix.h"
 #include "tern_config_pvt.h"
 
 static const char *const opt_names[TERN__R_COUNT] = {
@@ -78,7 +83,7 @@ static void set_rule(struct tern__cfg_state *st, const char *key,
 
     if (!arrow) {
         tern__cfg_err(st, st->lineno, "storage", key,
-                      "expected 'PATTERN -> PREFIX', e.g. 'md.> -> /var/lib/tern/{topic}'");
+                      "expected 'PATTERN -> PREFIX', e.g. 'md.> -> md/{topic}'");
         return;
     }
     lp = (size_t)(arrow - v);
@@ -91,9 +96,19 @@ static void set_rule(struct tern__cfg_state *st, const char *key,
     }
     trim_copy(r->pattern, v, lp);
     trim_copy(r->prefix, arrow + 2, rp);
-    if (!r->pattern[0] || !r->prefix[0])
+    if (!r->pattern[0] || !r->prefix[0]) {
         tern__cfg_err(st, st->lineno, "storage", key, "empty %s in '%s'",
                       r->pattern[0] ? "prefix" : "pattern", v);
+        return;
+    }
+    /* What the log would refuse at run time, topic by topic, is refused
+     * here, where the line is known. */
+    if (tern_topic_validate(r->pattern, true) < 0)
+        tern__cfg_err(st, st->lineno, "storage", key, "invalid pattern '%s' (dot-separated "
+                      "tokens; '*' is a whole token, '>' only the last)", r->pattern);
+    const char *why = tern__log_prefix_problem(r->prefix, TERN_CFG_NAME_MAX - 1);
+    if (why)
+        tern__cfg_err(st, st->lineno, "storage", key, "prefix '%s': %s", r->prefix, why);
 }
 
 /* HH:MM or none, into minutes after midnight UTC. */
@@ -128,6 +143,25 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
                           "than %zu bytes, not '%s'", sizeof(st->cfg->storage_dir), v);
         else
             strcpy(st->cfg->storage_dir, v);
+        return;
+    }
+    if (strcmp(key, "mode") == 0) {
+        char *end;
+        unsigned long m = strtoul(v, &end, 8);
+        /* the owner (the dataplane) must read and write what it stores */
+        if (*v == '\0' || *end != '\0' || m > 0777 || (m & 0600) != 0600)
+            tern__cfg_err(st, st->lineno, "storage", key, "expected an octal file mode with "
+                          "owner read and write, e.g. 0640, not '%s'", v);
+        else
+            st->cfg->storage_mode = (uint32_t)m;
+        return;
+    }
+    if (strcmp(key, "group") == 0) {
+        if (v[0] == '\0' || strlen(v) >= sizeof(st->cfg->storage_group))
+            tern__cfg_err(st, st->lineno, "storage", key, "expected a group name shorter than "
+                          "%zu bytes", sizeof(st->cfg->storage_group));
+        else
+            strcpy(st->cfg->storage_group, v);
         return;
     }
     if (strncmp(key, "rule.", 5) != 0 || !isdigit((unsigned char)*p))
@@ -194,6 +228,6 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
     return;
 unknown:
     tern__cfg_err(st, st->lineno, "storage", key,
-                  "unknown key (expected dir, rule.N or rule.N.{fsync, fsync_interval_ms, "
+                  "unknown key (expected dir, mode, group, rule.N or rule.N.{fsync, fsync_interval_ms, "
                   "segment_bytes, rotate_utc, retain_bytes, retain_seconds})");
 }

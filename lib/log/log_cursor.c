@@ -175,7 +175,7 @@ tern__scan_segment(struct tern__cursor *c, int fd, struct tern__scan *s,
 			uint64_t off = c->off;
 
 			tern__rec_view(rec, &m, &flags);
-			if (m.lsn < next_lsn) {
+			if (!tern__rec_in_place(rec, sh.first_lsn, next_lsn)) {
 				rc = -EBADMSG;      /* valid CRC, wrong place */
 			} else {
 				if (flags & TERN__REC_SEAL) {

@@ -16,6 +16,8 @@
 
 #include <tern/tern_log.h>
 
+#include "log_record.h"
+
 struct tern__cursor {
 	int fd;
 	uint32_t max_rec;
@@ -50,6 +52,21 @@ void tern__cursor_skip(struct tern__cursor *c, uint32_t len);
  *   left at the end); negative errno.
  */
 int tern__cursor_resync(struct tern__cursor *c, uint64_t min_lsn);
+
+/**
+ * Is the checked record @p rec where it may be, in a segment starting at
+ * @p seg_first with @p next_lsn expected next?  lsns only grow, and a seal
+ * names a later segment than its own: one that pointed back would send
+ * readers round in a circle.  UINT64_MAX is no lsn (the next would wrap).
+ */
+static inline bool
+tern__rec_in_place(const void *rec, uint64_t seg_first, uint64_t next_lsn)
+{
+	const struct tern__rec_hdr *h = rec;
+
+	return h->lsn >= next_lsn && h->lsn != UINT64_MAX &&  /* lsn + 1 wraps */
+		(!(h->flags & TERN__REC_SEAL) || h->lsn > seg_first);
+}
 
 /** What a whole-segment scan found. */
 struct tern__scan {

@@ -56,7 +56,7 @@ tern__rebuild_rec(const void *rec, uint64_t off, void *clientd)
 
 int
 tern__index_rebuild(int dirfd, const char *seg_name, struct tern__cursor *c,
-		uint32_t every, struct tern__scan *s)
+		uint32_t every, const struct tern__perm *perm, struct tern__scan *s)
 {
 	char idx[TERN__NAME_MAX], tmp[TERN__NAME_MAX + 8];
 	struct tern__rebuild b = {.every = every ? every : 1};
@@ -68,11 +68,14 @@ tern__index_rebuild(int dirfd, const char *seg_name, struct tern__cursor *c,
 		return -errno;
 	tern__seg_idx_name(idx, seg_name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", idx);
-	b.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	b.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			perm->file_mode);
 	if (b.fd < 0) {
 		rc = -errno;
 		goto out_close_seg;
 	}
+	if ((rc = tern__perm_apply(b.fd, perm, false)) < 0)
+		goto out_close_idx;
 	/* entries go after the header, which needs the scan's first lsn */
 	if (lseek(b.fd, sizeof(h), SEEK_SET) < 0) {
 		rc = -errno;

@@ -12,13 +12,15 @@
 #include <stdint.h>
 
 #include "log_cursor.h"
+#include "log_segment.h"
 
 enum tern__idx_key { TERN__IDX_LSN, TERN__IDX_SEQ, TERN__IDX_TIME };
 
 /** Scan segment @p seg_name and write its index afresh (temp + rename).
  * @return 0 with @p s filled, or negative errno. */
 int tern__index_rebuild(int dirfd, const char *seg_name,
-		struct tern__cursor *c, uint32_t every, struct tern__scan *s);
+		struct tern__cursor *c, uint32_t every,
+		const struct tern__perm *perm, struct tern__scan *s);
 
 /**
  * Check the index of @p seg_name against the segment: header, entry CRCs,

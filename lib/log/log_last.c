@@ -23,7 +23,7 @@ int tern_log_last_seq(const char *dir, const char *prefix, const char *topic, ui
 	int dirfd, n, rc = 0;
 
 	*seq = 0;
-	dirfd = tern__stream_dir(dir, prefix, false, base);
+	dirfd = tern__stream_dir(dir, prefix, NULL, base);
 	if (dirfd < 0)
 		return dirfd == -ENOENT ? 0 : dirfd;
 	n = tern__seg_list(dirfd, base, &segs);

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log_cursor.h"
@@ -36,9 +38,13 @@ struct tern_log_reader {
 	uint64_t next_lsn;            /* expected next lsn, 0: unknown */
 	struct tern__cursor cur;
 	struct tern_log_damage dmg;
+	struct timespec dir_seen;     /* directory mtime at the last listing */
 	char scratch[4096];           /* getdents buffer */
 };
 
+/* @return 0 entered; -ENOENT no such file, or not the one that starts at
+ * @p lsn (0: any); -EAGAIN the header is not all there (a segment being
+ * created); -EBADMSG the header is bad; negative errno. */
 static int
 tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 {
@@ -47,27 +53,84 @@ tern__reader_enter(struct tern_log_reader *r, const char *name, uint64_t lsn)
 
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || !tern__seg_hdr_ok(&h) ||
+	ssize_t n = pread(fd, &h, sizeof(h), 0);
+	if (n != sizeof(h) || !tern__seg_hdr_ok(&h) ||
 	    (lsn && h.first_lsn != lsn)) {
 		close(fd);
-		return -EAGAIN;       /* header not there yet */
+		return n < 0 ? -errno : n != sizeof(h) ? -EAGAIN :
+			!tern__seg_hdr_ok(&h) ? -EBADMSG : -ENOENT;
 	}
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = fd;
 	snprintf(r->seg_name, sizeof(r->seg_name), "%s", name);
 	r->seg_first_lsn = h.first_lsn;
+	/* Segment headers order the stream: no record of this segment may come
+	 * before its first lsn, and a bogus high lsn in an earlier segment
+	 * must not make every later record look stale. */
+	r->next_lsn = h.first_lsn;
 	tern__cursor_reset(&r->cur, fd, TERN__SEG_HDR);
 	return 0;
+}
+
+/*
+ * Enter segment @p seg or, when its header cannot be read, the first
+ * segment after it.  An unreadable header is damage only when a later
+ * segment exists: the writer creates a segment only after it finished the
+ * one before, so without one this may be a segment being created.  Each
+ * step looks strictly past the segment it gave up on, so the walk ends.
+ * @return 0 entered; -EBADMSG entered a later segment, past a damaged one
+ *   (tern_log_reader_damage() names it); -ENOENT @p seg does not exist;
+ *   -EAGAIN nothing readable yet; negative errno.
+ */
+static int
+tern__reader_enter_seg(struct tern_log_reader *r, struct tern__seg seg)
+{
+	bool skipped = false;
+
+	for (bool first = true;; first = false) {
+		int rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+		if (rc == 0)
+			return skipped ? -EBADMSG : 0;
+		if (rc == -ENOENT && first)
+			return rc;
+		if (rc != -EBADMSG && rc != -EAGAIN && rc != -ENOENT)
+			return rc;
+		struct tern__seg next;
+		int f = tern__seg_find(r->dirfd, r->base, seg.first_lsn + 1, &next,
+				r->scratch, sizeof(r->scratch));
+		if (f <= 0)
+			return f == 0 ? -EAGAIN : f;
+		/* the later segment was created after this one was finished,
+		 * which may have happened since we looked: look once more */
+		rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+		if (rc == 0)
+			return skipped ? -EBADMSG : 0;
+		if (rc != -EBADMSG && rc != -EAGAIN && rc != -ENOENT)
+			return rc;
+		if (rc != -ENOENT) {
+			struct stat st;
+			snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", seg.name);
+			r->dmg.offset = 0;
+			r->dmg.skipped = fstatat(r->dirfd, seg.name, &st, 0) == 0 ?
+				(uint64_t)st.st_size : 0;
+			skipped = true;
+		}
+		seg = next;
+	}
 }
 
 /* Move to the segment starting at @p lsn, named @p name if known. */
 static int
 tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 {
-	struct tern__seg seg;
-	int rc = name ? tern__reader_enter(r, name, lsn) : -ENOENT;
+	struct tern__seg seg = {.first_lsn = lsn};
+	int rc = -ENOENT;
 
+	if (name) {
+		snprintf(seg.name, sizeof(seg.name), "%s", name);
+		rc = tern__reader_enter_seg(r, seg);
+	}
 	if (rc != -ENOENT)
 		return rc;
 	rc = tern__seg_find(r->dirfd, r->base, lsn, &seg, r->scratch,
@@ -78,9 +141,9 @@ tern__reader_switch(struct tern_log_reader *r, const char *name, uint64_t lsn)
 	 * listed (a listing can miss entries added meanwhile): a later
 	 * segment proves it was created, so if it is missing now it was
 	 * deleted. */
-	if (name && (rc = tern__reader_enter(r, name, lsn)) != -ENOENT)
-		return rc;
-	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
+	if (name && (rc = tern__reader_enter(r, name, lsn)) == 0)
+		return 0;
+	rc = tern__reader_enter_seg(r, seg);
 	if (rc == 0 && lsn && seg.first_lsn > lsn)
 		r->gap = true;
 	return rc;
@@ -92,6 +155,19 @@ tern__reader_damage(struct tern_log_reader *r, uint64_t at, uint64_t skipped)
 	snprintf(r->dmg.file, sizeof(r->dmg.file), "%s", r->seg_name);
 	r->dmg.offset = at;
 	r->dmg.skipped = skipped;
+}
+
+/* The record at the cursor, when it is valid *and* in place (a valid CRC
+ * in the wrong place is as bad as a broken one).  @return as
+ * tern__cursor_peek(). */
+static int
+tern__reader_peek(struct tern_log_reader *r, const void **rec)
+{
+	int rc = tern__cursor_peek(&r->cur, rec);
+
+	if (rc == 1 && !tern__rec_in_place(*rec, r->seg_first_lsn, r->next_lsn))
+		rc = -EBADMSG;
+	return rc;
 }
 
 /* Bytes at @p at (up to @p r->cur.off, the end of file) are no record: the
@@ -113,11 +189,79 @@ tern__reader_bad_end(struct tern_log_reader *r, uint64_t at)
 	/* this segment is final now: look once more in case the tail was
 	 * completed between our read and the check */
 	const void *rec;
-	if (tern__cursor_peek(&r->cur, &rec) == 1)
+	if (tern__reader_peek(r, &rec) == 1)
 		return 1;        /* valid after all: go on reading */
 	tern__reader_damage(r, at, end - at);
-	rc = tern__reader_enter(r, seg.name, seg.first_lsn);
-	return rc < 0 ? rc : -EBADMSG;
+	rc = tern__reader_enter_seg(r, seg);
+	return rc < 0 && rc != -EBADMSG ? rc : -EBADMSG;
+}
+
+/*
+ * The cursor is at the end of the segment, on a record boundary: normally
+ * the writer's tail.  A finished segment whose seal was cut off ends the
+ * same way, and a follower would wait there for ever; a newer segment
+ * proves this one is finished (the writer creates the next one only after
+ * sealing this one).  The directory is listed only when its mtime moved,
+ * or moved within the last second (a coarse clock tick can hide a
+ * creation), so a follower at the tail costs one fstat per call.
+ * @return 1 to read on, -ENODATA moved on past lost records, -EAGAIN, or
+ *   negative errno.
+ */
+static int
+tern__reader_clean_end(struct tern_log_reader *r, uint64_t at)
+{
+	struct stat st;
+	struct timespec now;
+	struct tern__seg seg;
+	const void *rec;
+
+	if (fstat(r->dirfd, &st) < 0)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (st.st_mtim.tv_sec == r->dir_seen.tv_sec &&
+	    st.st_mtim.tv_nsec == r->dir_seen.tv_nsec)
+		return -EAGAIN;
+	if (now.tv_sec - st.st_mtim.tv_sec > 1)
+		r->dir_seen = st.st_mtim;
+	int rc = tern__seg_find(r->dirfd, r->base, r->seg_first_lsn + 1, &seg,
+			r->scratch, sizeof(r->scratch));
+	if (rc <= 0)
+		return rc == 0 ? -EAGAIN : rc;
+	/* the seal or more records may have come since we looked */
+	tern__cursor_reset(&r->cur, r->fd, at);
+	rc = tern__reader_peek(r, &rec);
+	if (rc == 1)
+		return 1;
+	if (rc < 0 && rc != -EBADMSG)
+		return rc;
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > at)
+		return 1;        /* a partial record: bad_end's business */
+	uint64_t want = r->next_lsn;
+	rc = tern__reader_enter_seg(r, seg);
+	if (rc == 0 && want && seg.first_lsn > want)
+		return -ENODATA;
+	return rc < 0 ? rc : 1;
+}
+
+/* The segment a seal names is not there yet: the writer is between the
+ * seal and the creation, unless a valid record follows the seal in its
+ * own segment, where the writer never puts one: then the seal is damage
+ * and is skipped.  @return -EAGAIN (at the seal again), -EBADMSG
+ * (past it), or negative errno. */
+static int
+tern__reader_seal_followed(struct tern_log_reader *r, uint64_t at, uint32_t len)
+{
+	tern__cursor_reset(&r->cur, r->fd, at);
+	int rc = tern__cursor_resync(&r->cur, r->next_lsn);
+	if (rc == 1) {
+		tern__cursor_reset(&r->cur, r->fd, at + len);
+		tern__reader_damage(r, at, len);
+		return -EBADMSG;
+	}
+	tern__cursor_reset(&r->cur, r->fd, at);
+	return rc < 0 ? rc : -EAGAIN;
 }
 
 static bool
@@ -147,7 +291,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 	int rc;
 
 	if (r->fd < 0) {
-		rc = tern__reader_switch(r, NULL, 0);
+		rc = tern__reader_switch(r, NULL, r->next_lsn);
 		if (rc < 0)
 			return rc;
 	}
@@ -159,7 +303,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		const void *rec;
 		uint8_t flags;
 
-		rc = tern__cursor_peek(&r->cur, &rec);
+		rc = tern__reader_peek(r, &rec);
 		if (rc < 0 && rc != -EBADMSG)
 			return rc;
 		if (rc == 1) {
@@ -168,7 +312,11 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 				char name[TERN__SEAL_NAME];
 				memcpy(name, msg->payload, sizeof(name));
 				name[sizeof(name) - 1] = '\0';
+				uint64_t at = r->cur.off;
+				uint32_t len = ((const struct tern__rec_hdr *)rec)->len;
 				rc = tern__reader_switch(r, name, msg->lsn);
+				if (rc == -EAGAIN)
+					rc = tern__reader_seal_followed(r, at, len);
 				if (rc < 0)
 					return rc;
 				if (r->gap) {
@@ -177,24 +325,27 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 				}
 				continue;
 			}
-			if (msg->lsn >= r->next_lsn) {
-				tern__cursor_skip(&r->cur,
-						((const struct tern__rec_hdr *)rec)->len);
-				r->next_lsn = msg->lsn + 1;
-				if (tern__reader_wanted(r, msg))
-					return 0;
-				continue;
-			}
-			rc = -EBADMSG;        /* valid CRC, out of place */
+			tern__cursor_skip(&r->cur,
+					((const struct tern__rec_hdr *)rec)->len);
+			r->next_lsn = msg->lsn + 1;
+			if (tern__reader_wanted(r, msg))
+				return 0;
+			continue;
 		}
+		/* valid CRC but out of place counts as bad */
 		/* The record at the cursor is unfinished or bad: damage if a
 		 * valid record follows it, otherwise the writer's tail. */
 		uint64_t at = r->cur.off;
 		rc = tern__cursor_resync(&r->cur, r->next_lsn ? r->next_lsn : 1);
 		if (rc < 0)
 			return rc;
-		if (rc == 0 && r->cur.off == at)
-			return -EAGAIN;         /* clean end of file */
+		if (rc == 0 && r->cur.off == at) {
+			/* clean end of file */
+			rc = tern__reader_clean_end(r, at);
+			if (rc == 1)
+				continue;
+			return rc;
+		}
 		if (rc == 0) {
 			rc = tern__reader_bad_end(r, at);
 			if (rc == 1)
@@ -205,8 +356,7 @@ tern_log_reader_next(struct tern_log_reader *r, struct tern_log_msg *msg)
 		 * completed the record at @p at since we looked: look again. */
 		uint64_t found = r->cur.off;
 		tern__cursor_reset(&r->cur, r->fd, at);
-		rc = tern__cursor_peek(&r->cur, &rec);
-		if (rc == 1 && ((const struct tern__rec_hdr *)rec)->lsn >= r->next_lsn)
+		if (tern__reader_peek(r, &rec) == 1)
 			continue;
 		tern__cursor_reset(&r->cur, r->fd, found);
 		tern__reader_damage(r, at, found - at);
@@ -287,7 +437,12 @@ tern__reader_position(struct tern_log_reader *r)
 		break;
 	}
 	rc = tern__reader_enter(r, segs[pick].name, 0);
-	if (rc == 0 && value != 0)
+	if (rc == -EBADMSG || rc == -EAGAIN) {
+		/* unreadable header: next() starts here and skips it when
+		 * it is damage */
+		r->next_lsn = segs[pick].first_lsn;
+		rc = 0;
+	} else if (rc == 0 && value != 0)
 		tern__cursor_reset(&r->cur, r->fd, tern__index_seek(r->dirfd,
 				segs[pick].name, r->fd, key, value));
 	free(segs);
@@ -323,7 +478,7 @@ tern_log_reader_open(const char *dir, const char *prefix,
 			256u << 10, max_rec);
 	if (rc < 0)
 		goto out_free;
-	rc = tern__stream_dir(dir, prefix, false, r->base);
+	rc = tern__stream_dir(dir, prefix, NULL, r->base);
 	if (rc < 0)
 		goto out_fini;
 	r->dirfd = rc;

@@ -52,7 +52,7 @@ static int
 tern__seg_recover(struct tern_log_writer *w, struct tern__cursor *c,
 		struct tern__seg *seg, bool drop_seal, struct tern__scan *s)
 {
-	int rc = tern__index_rebuild(w->dirfd, seg->name, c, w->every, s);
+	int rc = tern__index_rebuild(w->dirfd, seg->name, c, w->every, &w->perm, s);
 	if (rc < 0)
 		return rc;
 	if (!s->header_ok)
@@ -100,6 +100,8 @@ tern__seal_prev(struct tern_log_writer *w, struct tern__cursor *c,
 	if (tern__seg_sealed(w->dirfd, prev, last->first_lsn))
 		return 0;
 	int rc = tern__seg_recover(w, c, prev, true, &s);
+	if (rc == -EBADMSG && !s.header_ok)
+		return 0;     /* left as evidence (tern__recover_past_damage) */
 	if (rc < 0)
 		return rc;
 	int fd = openat(w->dirfd, prev->name, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -112,6 +114,57 @@ tern__seal_prev(struct tern_log_writer *w, struct tern__cursor *c,
 	close(fd);
 	prev->size += n;
 	return rc;
+}
+
+/* The highest lsn of a valid record anywhere in @p seg, whose header is
+ * damaged, trying every 8-byte boundary (0: none). */
+static uint64_t
+tern__seg_max_lsn(int dirfd, struct tern__cursor *c, const struct tern__seg *seg)
+{
+	uint64_t max = 0;
+	const void *rec;
+	int fd = openat(dirfd, seg->name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	/* resync steps one unit before it looks */
+	tern__cursor_reset(c, fd, TERN__SEG_HDR - TERN__REC_ALIGN);
+	while (tern__cursor_resync(c, seg->first_lsn) == 1 &&
+	       tern__cursor_peek(c, &rec) == 1) {
+		const struct tern__rec_hdr *h = rec;
+		if (!(h->flags & TERN__REC_SEAL) && h->lsn > max)
+			max = h->lsn;
+		tern__cursor_skip(c, h->len - TERN__REC_ALIGN);
+	}
+	close(fd);
+	return max;
+}
+
+/*
+ * The active segment's header is damaged, so nothing can be appended to it
+ * (readers would not trust what follows).  It stays as evidence and the
+ * stream goes on in a new segment past every lsn it may hold: its name's
+ * first lsn, and any valid record in it.  Readers skip it as damage once
+ * the new segment exists.
+ */
+static int
+tern__recover_past_damage(struct tern_log_writer *w, struct tern__cursor *c,
+		int64_t now)
+{
+	struct tern__seg *bad = &w->segs[w->nseg - 1];
+	uint64_t lsn = tern__seg_max_lsn(w->dirfd, c, bad) + 1;
+
+	if (lsn <= bad->first_lsn)
+		lsn = bad->first_lsn + 1;   /* never two segments with one first lsn */
+	w->recovered_damage++;
+	int rc = tern__segment_create(w, lsn, now, &w->segs[w->nseg], &w->fd,
+			&w->idx_fd);
+	if (rc < 0)
+		return rc;
+	w->nseg++;
+	w->seg_size = TERN__SEG_HDR;
+	w->next_lsn = lsn;
+	return 0;
 }
 
 int
@@ -149,6 +202,13 @@ tern__writer_recover(struct tern_log_writer *w)
 		return rc;
 	struct tern__seg *last = &w->segs[w->nseg - 1];
 	rc = tern__seg_recover(w, &c, last, true, &s);
+	if (rc == -EBADMSG && !s.header_ok) {
+		rc = tern__recover_past_damage(w, &c, now);
+		tern__cursor_fini(&c);
+		if (rc < 0)
+			return rc;
+		goto done;
+	}
 	if (rc < 0)
 		goto out;
 	w->next_lsn = s.records ? s.last_lsn + 1 : s.first_lsn;
@@ -168,7 +228,8 @@ tern__writer_recover(struct tern_log_writer *w)
 		close(fd);
 		if (ck < 0) {
 			struct tern__scan gs;
-			tern__index_rebuild(w->dirfd, g->name, &c, w->every, &gs);
+			tern__index_rebuild(w->dirfd, g->name, &c, w->every, &w->perm,
+					&gs);
 		}
 	}
 	char idx[TERN__NAME_MAX];

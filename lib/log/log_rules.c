@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_prefix.h"
 #include "log_writer_pvt.h"
 
 struct tern__topic_slot {
@@ -88,8 +89,8 @@ tern_log_open(const char *dir, const struct tern_log_rule *rules,
 		return -EINVAL;
 	for (unsigned int i = 0; i < nrules; i++) {
 		if (tern_topic_validate(rules[i].pattern, true) < 0 ||
-		    rules[i].prefix == NULL || rules[i].prefix[0] == '\0' ||
-		    rules[i].prefix[0] == '/' || strstr(rules[i].prefix, ".."))
+		    rules[i].prefix == NULL ||
+		    tern__log_prefix_problem(rules[i].prefix, 0) != NULL)
 			return -EINVAL;
 		syncs |= rules[i].policy.fsync != TERN_LOG_FSYNC_NEVER;
 	}

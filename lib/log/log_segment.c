@@ -28,9 +28,29 @@ struct tern__dirent64 {
 	char d_name[];
 };
 
+void
+tern__perm_init(struct tern__perm *p, const struct tern_log_opts *o)
+{
+	uint32_t m = o && o->file_mode ? o->file_mode & 0777 : 0640;
+
+	p->file_mode = m;
+	p->dir_mode = m | (m & 0444) >> 2;   /* x wherever r */
+	p->gid = o ? o->gid : 0;
+}
+
 int
-tern__stream_dir(const char *root, const char *prefix, bool create,
-		char base[TERN__NAME_MAX])
+tern__perm_apply(int fd, const struct tern__perm *p, bool dir)
+{
+	if (fchmod(fd, dir ? p->dir_mode : p->file_mode) < 0)
+		return -errno;
+	if (p->gid && fchown(fd, (uid_t)-1, (gid_t)p->gid) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+tern__stream_dir(const char *root, const char *prefix,
+		const struct tern__perm *create, char base[TERN__NAME_MAX])
 {
 	char path[4096];
 	const char *slash = strrchr(prefix, '/');
@@ -54,8 +74,16 @@ tern__stream_dir(const char *root, const char *prefix, bool create,
 				continue;
 			char c = path[i];
 			path[i] = '\0';
-			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			if (mkdir(path, create->dir_mode) == 0) {
+				int d = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				int rc = d < 0 ? -errno : tern__perm_apply(d, create, true);
+				if (d >= 0)
+					close(d);
+				if (rc < 0)
+					return rc;
+			} else if (errno != EEXIST) {
 				return -errno;
+			}
 			path[i] = c;
 		}
 	}

@@ -16,8 +16,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <tern/tern_log.h>
+
 #define TERN__SEG_SUFFIX_LEN 53   /* "-YYYYMMDDTHHMMSS.NNNNNNNNNZ-" + 20 + ".tlog" */
 #define TERN__NAME_MAX 256
+
+/* How the writer creates files and directories (tern_log_opts). */
+struct tern__perm {
+	uint32_t file_mode, dir_mode;
+	uint32_t gid;                 /* 0: leave the creator's */
+};
+
+/** The permissions @p o asks for (NULL: defaults). */
+void tern__perm_init(struct tern__perm *p, const struct tern_log_opts *o);
+/** Give the just created @p fd its mode and group.  @return 0 or
+ * negative errno. */
+int tern__perm_apply(int fd, const struct tern__perm *p, bool dir);
 
 struct tern__seg {
 	uint64_t first_lsn;
@@ -26,10 +40,11 @@ struct tern__seg {
 	char name[TERN__NAME_MAX];
 };
 
-/** Open (with @p create: make) the directory holding stream @p prefix and
- * copy its base name to @p base.  @return dirfd or negative errno. */
-int tern__stream_dir(const char *root, const char *prefix, bool create,
-		char base[TERN__NAME_MAX]);
+/** Open the directory holding stream @p prefix (with @p create non-NULL:
+ * make the missing ones, with those permissions) and copy its base name to
+ * @p base.  @return dirfd or negative errno. */
+int tern__stream_dir(const char *root, const char *prefix,
+		const struct tern__perm *create, char base[TERN__NAME_MAX]);
 
 /** Segment (ext ".tlog") or index (".tidx") name.  @return 0 or
  * -ENAMETOOLONG. */

@@ -75,15 +75,20 @@ tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
 	seg->size = TERN__SEG_HDR;
 	tern__seg_idx_name(idx, seg->name);
 	*fd = openat(w->dirfd, seg->name,
-			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+			w->perm.file_mode);
 	if (*fd < 0)
 		return -errno;
 	*idx_fd = openat(w->dirfd, idx,
-			O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+			O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+			w->perm.file_mode);
 	if (*idx_fd < 0) {
 		rc = -errno;
 		goto out_unlink;
 	}
+	if ((rc = tern__perm_apply(*fd, &w->perm, false)) < 0 ||
+	    (rc = tern__perm_apply(*idx_fd, &w->perm, false)) < 0)
+		goto out_close_idx;
 	tern__seg_hdr_init(&sh, lsn, now);
 	tern__idx_hdr_init(&ih, lsn);
 	rc = tern__write_all(*fd, &sh, sizeof(sh));
@@ -91,6 +96,7 @@ tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
 		rc = tern__write_all(*idx_fd, &ih, sizeof(ih));
 	if (rc == 0)
 		return 0;
+out_close_idx:
 	close(*idx_fd);
 	unlinkat(w->dirfd, idx, 0);
 out_unlink:
@@ -114,6 +120,34 @@ tern__writer_index_out(struct tern_log_writer *w)
 		w->idx_fd = -1;
 	}
 	w->nipend = 0;
+}
+
+/*
+ * A write to the active segment failed (a full disk, say): cut the segment
+ * back to its last whole record and forget the buffered records, so the
+ * writer can go on when the cause goes away instead of refusing for ever.
+ * Their lsns are not given out again: the stream holds a gap there, which
+ * readers skip like any other.  Only when the cut itself fails is the
+ * error sticky.  @return @p rc.
+ */
+static int
+tern__writer_lose(struct tern_log_writer *w, uint64_t keep, int rc)
+{
+	if (ftruncate(w->fd, (off_t)keep) < 0) {
+		w->err = rc;
+		return rc;
+	}
+	w->st.lost += (w->next_lsn - 1) - w->written;
+	w->written = w->next_lsn - 1;   /* the gap: those lsns never come back */
+	w->blen = 0;
+	w->seg_size = keep;
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < w->nipend; i++)
+		if (w->ipend[i].offset < keep)
+			w->ipend[n++] = w->ipend[i];
+	w->nipend = n;
+	w->idx_any = false;             /* the next record gets an entry */
+	return rc;
 }
 
 /* Buffered bytes to the kernel; publish the watermark. */
@@ -142,10 +176,8 @@ tern__writer_drain(struct tern_log_writer *w)
 	for (unsigned int i = 0; i < n; i++)
 		tern__rec_finish(r[i]);
 	rc = tern__write_all(w->fd, w->buf, w->blen);
-	if (rc < 0) {
-		w->err = rc;
-		return rc;
-	}
+	if (rc < 0)
+		return tern__writer_lose(w, w->seg_size - w->blen, rc);
 	w->blen = 0;
 	w->st.writes++;
 	w->written = w->next_lsn - 1;
@@ -189,7 +221,9 @@ tern__writer_rotate(struct tern_log_writer *w, int64_t now)
 	if (rc == 0)
 		rc = tern__segment_create(w, w->next_lsn, now, &seg, &fd, &idx_fd);
 	if (rc < 0) {
-		w->err = rc;
+		/* no new segment: take the seal back and stay in this one */
+		if (ftruncate(w->fd, (off_t)w->seg_size) < 0)
+			w->err = rc;
 		return rc;
 	}
 	w->segs[w->nseg - 1].size = w->seg_size + n;
@@ -365,7 +399,8 @@ tern__writer_open(const char *dir, const char *prefix,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = tern__stream_dir(dir, prefix, true, w->base);
+	tern__perm_init(&w->perm, &o);
+	rc = tern__stream_dir(dir, prefix, &w->perm, w->base);
 	if (rc < 0)
 		goto out_free;
 	w->dirfd = rc;

@@ -23,6 +23,7 @@ struct tern_log_writer {
 	void *clock_clientd;
 	uint32_t max_rec;
 	uint32_t every;
+	struct tern__perm perm;
 
 	/* segments, oldest first; the last is the active one */
 	struct tern__seg *segs;

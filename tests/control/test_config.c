@@ -85,8 +85,8 @@ static const char full[] =
     "client_timeout_ms = 500\n"
     "[storage]\n"
     "rule.7.fsync = always\n"
-    "rule.7 = md.> -> /var/lib/tern/{topic}\n"
-    "rule.2 = audit -> /var/lib/tern/audit\n"
+    "rule.7 = md.> -> md/{topic}\n"
+    "rule.2 = audit -> audit\n"
     "rule.2.segment_bytes = 16M\n"
     "rule.2.rotate_utc = 23:30\n"
     "rule.2.retain_bytes = 2G\n"
@@ -124,7 +124,7 @@ static void full_file_sets_every_key(void **state)
     /* ordered by N, whatever the order of the lines */
     assert_int_equal(c.n_rules, 2);
     assert_string_equal(c.rules[0].pattern, "audit");
-    assert_string_equal(c.rules[0].prefix, "/var/lib/tern/audit");
+    assert_string_equal(c.rules[0].prefix, "audit");
     assert_string_equal(c.rules[0].fsync, "interval");
     assert_int_equal(c.rules[0].fsync_interval_ms, 5);
     assert_int_equal(c.rules[0].segment_bytes, 16ull << 20);
@@ -132,7 +132,7 @@ static void full_file_sets_every_key(void **state)
     assert_int_equal(c.rules[0].retain_bytes, 2ull << 30);
     assert_int_equal(c.rules[0].retain_seconds, 7 * 86400);
     assert_string_equal(c.rules[1].pattern, "md.>");
-    assert_string_equal(c.rules[1].prefix, "/var/lib/tern/{topic}");
+    assert_string_equal(c.rules[1].prefix, "md/{topic}");
     assert_string_equal(c.rules[1].fsync, "always");
     assert_int_equal(c.rules[1].segment_bytes, 64ull << 20);
     assert_int_equal(c.rules[1].rotate_utc_minute, -1);
@@ -196,11 +196,11 @@ static void every_error_is_reported_with_file_line_and_key(void **state)
         "t.ini:22: [eal] allow: '1:2:3' is not a PCI address (0000:01:00.0)\n"
         "t.ini:23: [eal] extra_args: '--proc-type=primary' not allowed: tern-dataplane is always the primary\n"
         "t.ini:24: [eal] log_level: unknown level 'loud' (emergency, alert, critical, error, warning, notice, info, debug, or 1..8)\n"
-        "t.ini:26: [storage] rule.1: expected 'PATTERN -> PREFIX', e.g. 'md.> -> /var/lib/tern/{topic}'\n"
+        "t.ini:26: [storage] rule.1: expected 'PATTERN -> PREFIX', e.g. 'md.> -> md/{topic}'\n"
         "t.ini:27: [storage] rule.1.fsync: expected never, interval or always, not 'sometimes'\n"
         "t.ini:28: [storage] rule.1.segment_bytes: not a number: '12Q' (a count of bytes, suffix K, M, G or T)\n"
         "t.ini:29: [storage] rule.1.rotate_utc: expected HH:MM (UTC) or none, not '25:00'\n"
-        "t.ini:31: [storage] rules.3: unknown key (expected dir, rule.N or rule.N.{fsync, fsync_interval_ms, segment_bytes, rotate_utc, retain_bytes, retain_seconds})\n"
+        "t.ini:31: [storage] rules.3: unknown key (expected dir, mode, group, rule.N or rule.N.{fsync, fsync_interval_ms, segment_bytes, rotate_utc, retain_bytes, retain_seconds})\n"
         "t.ini:30: [storage] rule.2: options without the rule itself (add 'rule.2 = PATTERN -> PREFIX')\n";
 
     assert_int_equal(parse(&c, text), -EINVAL);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log/log_record.h"
+#include "log/log_segment.h"
 #include "log_test_util.h"
 
 char tlt_dir[64];
@@ -136,4 +139,33 @@ int64_t
 tlt_clock(void *clientd)
 {
 	return *(int64_t *)clientd;
+}
+
+int
+tlt_write_448(const char *dir, const char *base)
+{
+	uint8_t b[448] = {0};
+	char name[TERN__NAME_MAX], next[TERN__NAME_MAX], path[512];
+	struct tern__seg_hdr h;
+	struct tern_log_msg m = {.topic = "t", .topic_len = 1, .seq = 1,
+		.payload = "abcdefghij", .payload_len = 10};
+	const int64_t created = INT64_C(1700000000) * 1000000000;
+
+	tern__seg_name(name, sizeof(name), base, created, 1, ".tlog");
+	tern__seg_name(next, sizeof(next), base, created, 2, ".tlog");
+	tern__seg_hdr_init(&h, 1, created);
+	memcpy(b, &h, sizeof(h));
+	size_t n = tern__rec_encode(b + sizeof(h), &m, 1, 0);
+	b[sizeof(h) + n - 1] ^= 1;              /* one bad record */
+	/* a seal with a valid CRC that names a missing file and points back
+	 * at its own segment */
+	n += sizeof(h) + tern__rec_encode_seal(b + sizeof(h) + n, 1, next);
+	if (n != sizeof(b))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	size_t w = fwrite(b, 1, sizeof(b), f);
+	return fclose(f) == 0 && w == sizeof(b) ? 0 : -1;
 }

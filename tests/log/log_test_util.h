@@ -34,6 +34,13 @@ void tlt_msg_init(struct tlt_msg *t, const char *topic, uint64_t seq,
 int tlt_msg_check(const struct tern_log_msg *got, const char *topic,
 		uint64_t seq, uint32_t payload_len);
 
+/** Write the crafted 448-byte segment of issue 7 (first lsn 1) for stream
+ * @p base in @p dir: a valid header, one record with a bad CRC, then a
+ * seal with a valid CRC that points back at lsn 1 and names a missing
+ * file.  It once sent readers, tern_log_last_seq() and tern-log dump
+ * round in a circle.  @return 0 or -1. */
+int tlt_write_448(const char *dir, const char *base);
+
 /** A clock for tern_log_opts.clock: returns *(int64_t *)clientd. */
 int64_t tlt_clock(void *clientd);
 

@@ -67,12 +67,57 @@ config_rules_become_log_rules_in_order(void **state)
 	assert_int_equal(tern__log_rules_from_config(&cfg, rules, 4), -EINVAL);
 }
 
+/* Issue 7: --check passed these and start failed (or stored nothing). */
+static void
+config_refuses_storage_rules_the_log_cannot_follow(void **state)
+{
+	static const char *const bad[] = {
+		"rule.1 = md.> -> ../{topic}",
+		"rule.1 = md.> -> /abs/{topic}",
+		"rule.1 = a.>.b -> md/{topic}",
+		"rule.1 = md.> -> md/",
+		"rule.1 = md.> -> md//{topic}",
+		"rule.1 = md.> -> x{topic}{topic}{topic}{topic}",
+		"rule.1 = md.> -> a{topic}/b{topic}/c{topic}/d{topic}/e",
+	};
+	static struct tern_config cfg;
+	char text[512], err[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = snprintf(text, sizeof(text), "[storage]\ndir = /tmp/x\n%s\n", bad[i]);
+		err[0] = '\0';
+		assert_int_equal(tern__config_parse(&cfg, text, (size_t)n, "t.ini", err,
+				sizeof(err)), -EINVAL);
+		if (strstr(err, "t.ini:3") == NULL || strstr(err, "rule.1") == NULL) {
+			fprintf(stderr, "%s: %s\n", bad[i], err);
+			fail();
+		}
+	}
+	/* the file mode and group of the stored files */
+	int m = snprintf(text, sizeof(text), "[storage]\nmode = 0600\ngroup = nogroup\n");
+	assert_int_equal(tern__config_parse(&cfg, text, (size_t)m, "t.ini", err, sizeof(err)), 0);
+	assert_int_equal(cfg.storage_mode, 0600);
+	assert_string_equal(cfg.storage_group, "nogroup");
+	static const char *const bad_mode[] = {"0400", "abc", "01777", ""};
+	for (size_t i = 0; i < sizeof(bad_mode) / sizeof(bad_mode[0]); i++) {
+		m = snprintf(text, sizeof(text), "[storage]\nmode = %s\n", bad_mode[i]);
+		assert_int_equal(tern__config_parse(&cfg, text, (size_t)m, "t.ini", err,
+				sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "t.ini:2: [storage] mode:"));
+	}
+	/* the longest expansions that do fit pass */
+	int n = snprintf(text, sizeof(text), "[storage]\nrule.1 = md.> -> md/x{topic}{topic}{topic}\n");
+	assert_int_equal(tern__config_parse(&cfg, text, (size_t)n, "t.ini", err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(config_rules_become_log_rules_in_order,
 				tlt_setup, tlt_teardown),
+		cmocka_unit_test(config_refuses_storage_rules_the_log_cannot_follow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@ static int
 run(const char *args, char *out, size_t cap)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", tool, args);
+	/* a tool that loops fails the test instead of hanging it */
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL 20 %s %s 2>&1", tool, args);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	size_t n = fread(out, 1, cap - 1, p);
@@ -181,6 +183,59 @@ verify_fails_on_flipped_bit_and_missing_index(void **state)
 	assert_non_null(strstr(out, "index missing"));
 }
 
+/* Issue 7: `dump` of the crafted 448-byte segment looped at 100 % CPU
+ * printing one damage line; `dump` of a bad header printed nothing and
+ * exited 0; `verify DIR typo` said "OK typo: 0 segments". */
+static void
+tool_reports_bad_headers_and_unknown_streams(void **state)
+{
+	static char out[65536];
+	char arg[512], seg[512];
+
+	(void)state;
+	assert_int_equal(tlt_write_448(dir, "c448"), 0);
+	snprintf(arg, sizeof(arg), "dump %s c448", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 1);
+	assert_int_equal(count_lines(out, "{\"damage\":"), 1);
+	snprintf(arg, sizeof(arg), "verify %s c448", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 1);
+	snprintf(arg, sizeof(arg), "ls %s c448", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 0);
+
+	/* the only segment of ctl gets a zeroed header */
+	assert_int_equal(tlt_nth(dir, ".tlog", 1, seg, sizeof(seg)), 0);
+	assert_non_null(strstr(seg, "/ctl-"));
+	int fd = open(seg, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "\0\0\0\0\0\0\0\0", 8, 0), 8);
+	close(fd);
+	snprintf(arg, sizeof(arg), "dump %s ctl", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "\"reason\":\"bad segment header\""));
+	snprintf(arg, sizeof(arg), "verify %s ctl", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "bad segment header"));
+
+	/* names that match nothing */
+	snprintf(arg, sizeof(arg), "verify %s typo", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "no such stream"));
+	assert_null(strstr(out, "OK typo"));
+	snprintf(arg, sizeof(arg), "verify %s md/typo", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	snprintf(arg, sizeof(arg), "dump %s md/typo", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	snprintf(arg, sizeof(arg), "ls %s typo", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	snprintf(arg, sizeof(arg), "verify %s/nonexistent", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	snprintf(arg, sizeof(arg), "%s/empty", dir);
+	assert_int_equal(mkdir(arg, 0700), 0);
+	snprintf(arg, sizeof(arg), "verify %s/empty", dir);
+	assert_int_equal(run(arg, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "no streams"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,6 +248,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(ls_lists_every_segment, make_log, tlt_teardown),
 		cmocka_unit_test_setup_teardown(dump_prints_json_lines_and_decodes_known_types, make_log, tlt_teardown),
 		cmocka_unit_test_setup_teardown(verify_fails_on_flipped_bit_and_missing_index, make_log, tlt_teardown),
+		cmocka_unit_test_setup_teardown(tool_reports_bad_headers_and_unknown_streams, make_log, tlt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -395,6 +397,128 @@ sync_makes_every_policy_durable(void **state)
 	}
 }
 
+/* Issue 7: after one failed write (a full disk) the writer refused every
+ * append until it was reopened.  RLIMIT_FSIZE makes writes past a size
+ * fail (EFBIG) deterministically, without a file system of that size. */
+static void
+write_errors_lose_the_buffer_not_the_writer(void **state)
+{
+	struct tern_log_policy pol = {.rotate_utc_sec = -1, .segment_bytes = 16384};
+	struct tern_log_writer *w;
+	struct tern_log_reader *r;
+	struct tern_log_writer_stats st;
+	struct tern_log_msg m;
+	struct tlt_msg t;
+	struct rlimit old, lim;
+	uint64_t i = 0, stored_before = 0;
+	int64_t rc = 0;
+
+	(void)state;
+	assert_int_equal(tern_log_writer_open(dir, "full", &pol, NULL, &w), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 10000;   /* the second segment cannot be written */
+	setrlimit(RLIMIT_FSIZE, &lim);
+	while (rc >= 0 && i < 10000) {
+		tlt_msg_init(&t, "t.x", ++i, 100);
+		rc = tern_log_writer_append(w, &t.m);
+		if (rc > 0 && i % 8 == 0)
+			rc = tern_log_writer_flush(w);
+		if (rc >= 0)
+			stored_before = i;
+	}
+	assert_true(rc == -EFBIG);
+	/* not sticky once the cause is gone */
+	setrlimit(RLIMIT_FSIZE, &old);
+	uint64_t resume = i + 1;
+	for (uint64_t k = resume; k < resume + 100; k++) {
+		tlt_msg_init(&t, "t.x", k, 100);
+		assert_true(tern_log_writer_append(w, &t.m) > 0);
+	}
+	assert_int_equal(tern_log_writer_flush(w), 0);
+	tern_log_writer_stats(w, &st);
+	assert_true(st.lost > 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+
+	/* the reader sees what was written, a gap, then what came after;
+	 * no damage: the failed write was cut back */
+	uint64_t n = 0, last = 0, gaps = 0;
+	assert_int_equal(tern_log_reader_open(dir, "full", TERN_LOG_START_EARLIEST, 0,
+			NULL, &r), 0);
+	while ((rc = tern_log_reader_next(r, &m)) == 0) {
+		if (last && m.seq != last + 1)
+			gaps++;
+		last = m.seq;
+		n++;
+	}
+	assert_int_equal(rc, -EAGAIN);
+	assert_int_equal(gaps, 1);
+	assert_int_equal(last, resume + 99);
+	assert_true(n >= 100 && n <= stored_before + 100);
+	tern_log_reader_close(r);
+	/* and a reopen (recovery) finds nothing to cut */
+	assert_int_equal(tern_log_writer_open(dir, "full", &pol, NULL, &w), 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+}
+
+static void
+expect_mode(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	if ((st.st_mode & 07777) != mode || st.st_gid != gid) {
+		fprintf(stderr, "%s: mode %o gid %u, want %o gid %u\n", path,
+				st.st_mode & 07777, st.st_gid, mode, gid);
+		fail();
+	}
+}
+
+/* Issue 7: directories were 0755 and files 0644 while the bus is
+ * root-only.  The mode holds whatever the umask (0 here), and for the
+ * index recovery rebuilds too. */
+static void
+files_and_directories_get_the_documented_mode(void **state)
+{
+	struct tern_log_policy pol = {.rotate_utc_sec = -1};
+	struct tern_log_writer *w;
+	struct tlt_msg t;
+	char path[512];
+	mode_t old = umask(0);
+
+	(void)state;
+	assert_int_equal(tern_log_writer_open(dir, "a/b/s", &pol, NULL, &w), 0);
+	tlt_msg_init(&t, "t.x", 1, 10);
+	assert_true(tern_log_writer_append(w, &t.m) > 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	expect_mode(path, 0750, getegid());
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	expect_mode(path, 0750, getegid());
+	char seg[512];
+	assert_int_equal(tlt_nth(path, ".tlog", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0640, getegid());
+	assert_int_equal(tlt_nth(path, ".tidx", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0640, getegid());
+	assert_int_equal(unlink(seg), 0);      /* rebuilt at the next open */
+
+	/* a mode and a group of one's own (root can give any group) */
+	struct tern_log_opts o = {.file_mode = 0600,
+		.gid = geteuid() == 0 ? 65534 : 0};
+	gid_t g = geteuid() == 0 ? 65534 : getegid();
+	assert_int_equal(tern_log_writer_open(dir, "a/b/s", &pol, &o, &w), 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	expect_mode(seg, 0600, g);
+	assert_int_equal(tern_log_writer_open(dir, "c/s", &pol, &o, &w), 0);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	snprintf(path, sizeof(path), "%s/c", dir);
+	expect_mode(path, 0700, g);
+	assert_int_equal(tlt_nth(path, ".tlog", 0, seg, sizeof(seg)), 0);
+	expect_mode(seg, 0600, g);
+	umask(old);
+}
+
 int
 main(void)
 {
@@ -409,6 +533,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(damaged_or_missing_index_is_rebuilt, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(reopen_truncates_a_torn_tail_and_continues, tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(sync_makes_every_policy_durable, tlt_setup, tlt_teardown),
+		cmocka_unit_test_setup_teardown(files_and_directories_get_the_documented_mode, tlt_setup, tlt_teardown),
+		cmocka_unit_test_setup_teardown(write_errors_lose_the_buffer_not_the_writer, tlt_setup, tlt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,12 @@ struct tern_log_opts {
 	uint32_t buffer_bytes;      /**< user-space write buffer; 0: 256 KiB */
 	uint32_t max_record_bytes;  /**< largest record; 0: 1 MiB */
 	uint32_t index_every_bytes; /**< sparse index spacing; 0: 64 KiB */
+	/** Mode of the files the writer creates (exactly: the umask does not
+	 * apply); 0: 0640.  Directories get it with x wherever r is set
+	 * (0640: 0750).  Stored messages are as private as the bus. */
+	uint32_t file_mode;
+	/** Group of the files and directories created; 0: the creator's. */
+	uint32_t gid;
 };
 
 /** Largest encoded record header (without topic, tags, payload). */
@@ -121,15 +127,20 @@ TERN_API int tern_log_writer_open(const char *dir, const char *prefix,
  * tern_log_writer_flush() at the end of each burst.
  *
  * @return the record's lsn (> 0); -EMSGSIZE record too large; -EINVAL bad
- *   message; -EIO (or another negative errno) if a write failed, after
- *   which the writer refuses appends.
+ *   message; -ENOSPC, -EIO or another negative errno when a write of the
+ *   buffer failed: the records buffered since the last successful write
+ *   (this one excluded) are then lost and counted in
+ *   tern_log_writer_stats().lost, their lsns are skipped, and the next
+ *   append tries again.  Only if the segment cannot be cut back to its
+ *   last whole record does the writer refuse appends from then on.
  */
 TERN_API int64_t tern_log_writer_append(struct tern_log_writer *w,
 		const struct tern_log_msg *msg);
 
 /**
  * Hand the write buffer to the kernel (one write()) and wake the flusher.
- * @return 0; negative errno from write().
+ * @return 0; negative errno from write(), with the buffered records lost
+ *   as for tern_log_writer_append().
  */
 TERN_API int tern_log_writer_flush(struct tern_log_writer *w);
 
@@ -163,6 +174,9 @@ struct tern_log_writer_stats {
 	uint64_t writes;     /**< write() calls of record data */
 	uint64_t syncs;      /**< fdatasync() calls by the flusher */
 	uint64_t rotations;  /**< segments started since open */
+	uint64_t lost;       /**< records appended but never written: a failed
+	                          write (full disk) dropped them, leaving a gap
+	                          in the lsns */
 };
 
 /** Copy the writer's counters (writer thread; syncs is read atomically). */
