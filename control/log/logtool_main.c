@@ -86,7 +86,8 @@ lt_walk_dir(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	struct lt_bases b = {0};
 	tern__seg_bases(fd, lt_base_cb, &b);
 	close(fd);
-	qsort(b.v, b.n, sizeof(*b.v), lt_cmp);
+	if (b.n > 1)     /* qsort(NULL, 0, ...) is undefined */
+		qsort(b.v, b.n, sizeof(*b.v), lt_cmp);
 	const char *rel = path + strlen(lt_walk.root);
 	while (*rel == '/')
 		rel++;
