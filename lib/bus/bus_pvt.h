@@ -168,7 +168,8 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l);
 /* Undo a dead subscriber's dequeue in flight and release everything it held. */
 uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t client_id);
-/* After a reclaim: return the dead client's cached free buffers to the pools. */
+/* After tern__reclaim_client and its subscriptions' reclaim: return the dead
+ * client's cached free buffers to the pools. */
 uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id);
 
 /* Per-thread error message chain for slow calls. */

@@ -208,6 +208,14 @@ static uint32_t finish_burst(struct tern__shm *shm, struct tern__journal *j)
 	return freed;
 }
 
+/* The stack of the pool with socket index p, or NULL where there is none. */
+static struct tern__stack *pool_stack(struct tern__shm *shm, uint32_t p)
+{
+	struct tern__stack *sk = shm->pools[p] ? tern__stack_of(shm->pools[p]) : NULL;
+
+	return sk && sk->index < TERN_POOLS_MAX ? sk : NULL;
+}
+
 void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 			  struct tern__reclaim_stats *st)
 {
@@ -219,12 +227,9 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 	/* First make its caches exact: a pool operation it died in either
 	 * landed or did not, and the stack's head says which. */
 	for (uint32_t p = 0; p < RTE_MAX_NUMA_NODES; p++) {
-		struct rte_mempool *mp = shm->pools[p];
-		if (mp) {
-			struct tern__stack *sk = tern__stack_of(mp);
-			if (sk->index < TERN_POOLS_MAX)
-				tern__cache_recover(&c->cache[sk->index], sk, client_id);
-		}
+		struct tern__stack *sk = pool_stack(shm, p);
+		if (sk)
+			tern__cache_recover(&c->cache[sk->index], sk, client_id);
 	}
 	if (j->m != NULL && j->topic_id < shm->max_topics)
 		st->freed += finish_publish(shm, j);
@@ -258,13 +263,12 @@ uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id)
 	struct tern__client *c = tern__shm_client(shm, client_id);
 	uint32_t n = 0;
 
+	/* tern__reclaim_client recovered the caches: objs[0, len) are exact. */
 	for (uint32_t p = 0; p < RTE_MAX_NUMA_NODES; p++) {
-		struct rte_mempool *mp = shm->pools[p];
-		struct tern__stack *sk = mp ? tern__stack_of(mp) : NULL;
+		struct tern__stack *sk = pool_stack(shm, p);
 
-		if (sk == NULL || sk->index >= TERN_POOLS_MAX)
+		if (sk == NULL)
 			continue;
-		tern__cache_recover(&c->cache[sk->index], sk, client_id);
 		n += c->cache[sk->index].len;
 		tern__cache_flush(&c->cache[sk->index], sk, TERN_POOL_NOBODY, 0);
 	}

@@ -102,6 +102,16 @@ static int die(const char *what, int rv)
 	return 1;
 }
 
+/* A publisher's result line, then close. */
+static int pub_done(struct tern_pub *p, uint64_t n, uint64_t bp, uint64_t last, double t0)
+{
+	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
+	       (unsigned long long)n, (unsigned long long)bp, (unsigned long long)last,
+	       now_s() - t0);
+	tern_pub_close(p);
+	return 0;
+}
+
 /* Bursts of o.burst: what a market-data feed does, and the pool's hardest
  * case (bulk allocations and bulk frees on every call). */
 static int pub_bursts(struct tern_client *c, struct tern_pub *p, uint64_t n)
@@ -132,10 +142,7 @@ static int pub_bursts(struct tern_client *c, struct tern_pub *p, uint64_t n)
 			tern_msg_free(p, m[x]);
 		i += o.retry ? sent : k;
 	}
-	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
-	       (unsigned long long)n, (unsigned long long)bp, 0ULL, now_s() - t0);
-	tern_pub_close(p);
-	return 0;
+	return pub_done(p, n, bp, 0, t0);
 }
 
 static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
@@ -209,10 +216,7 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 		if (drv < 0)
 			return die("durable wait", drv);
 	}
-	printf("{\"published\":%llu,\"backpressure\":%llu,\"last_seq\":%llu,\"seconds\":%.3f}\n",
-	       (unsigned long long)n, (unsigned long long)bp, (unsigned long long)last, now_s() - t0);
-	tern_pub_close(p);
-	return 0;
+	return pub_done(p, n, bp, last, t0);
 }
 
 /* A timed-out create reports how long it took; with --resume, the next
