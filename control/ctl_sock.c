@@ -49,7 +49,9 @@ int ctl_sock_listen(const char *path)
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
             goto out_errno;
     }
-    if (listen(fd, 64) < 0)
+    /* SOMAXCONN (the kernel caps it at net.core.somaxconn): a burst of
+     * applications starting at once must queue, not see EAGAIN. */
+    if (listen(fd, SOMAXCONN) < 0)
         goto out_errno;
     return fd;
 

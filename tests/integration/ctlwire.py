@@ -7,6 +7,7 @@ little-endian, string = u32 length + bytes, list<T> = u32 count + items.
 """
 import socket
 import struct
+import time
 
 
 def _msg(type_id, body, version=1):
@@ -53,7 +54,18 @@ def parse_hello_reply(b):
 
 
 def connect(path, timeout=5):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
+    # With a timeout set, Python connects without blocking, and an AF_UNIX
+    # connect to a full backlog fails with EAGAIN instead of waiting: retry
+    # until the timeout, as a blocking connect would wait.
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
