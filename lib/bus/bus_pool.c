@@ -5,6 +5,7 @@
  */
 #define ALLOW_EXPERIMENTAL_API  /* rte_atomic128_cmp_exchange */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,38 +77,50 @@ static inline bool cas(struct tern__stack *s, rte_int128_t *old, const rte_int12
 					  __ATOMIC_ACQUIRE);
 }
 
+/* A batch's object list lives in its leader's data room: a free buffer's
+ * data is nobody's, and the list is then read as one sequential run
+ * instead of a chain of dependent cache misses (the next[] walk this
+ * replaced cost a 64 B burst stream two thirds of its rate). */
+static inline struct rte_mbuf **batch_list(const struct tern__stack *s, uint32_t leader)
+{
+	return (struct rte_mbuf **)((char *)s->obj[leader] + s->list_off);
+}
+
 int tern__stack_pop(struct tern__stack *s, struct tern__pool_op *j, uint32_t who,
-		    struct rte_mbuf **dst, uint32_t k)
+		    struct rte_mbuf **dst, uint32_t room)
 {
 	rte_int128_t old, nw;
 
-	if (k == 0)
-		return 0;
 	head_load(s, &old);
 	for (;;) {
-		uint32_t i = LO_TOP(old.val[0]), x;
+		uint32_t top = LO_TOP(old.val[0]), b;
 
-		if (LO_COUNT(old.val[0]) < k) {
+		if (LO_COUNT(old.val[0]) == 0) {
 			head_sync(s, &old);
-			if (LO_COUNT(old.val[0]) < k)
+			if (LO_COUNT(old.val[0]) == 0)
 				return -ENOBUFS;
 			continue;
 		}
-		/* Walk k objects.  Under concurrent change the walk may see
-		 * nonsense; the tag makes the CAS fail then, and indices are
-		 * bounds-checked so the nonsense is never dereferenced. */
-		for (x = 0; x < k && i < s->n; x++) {
-			dst[x] = s->obj[i];
-			i = __atomic_load_n(&s->next[i], __ATOMIC_RELAXED);
-		}
-		if (x < k) {
+		/* Under concurrent change, top's batch may be popped and its
+		 * leader rewritten while we copy: the tag makes the CAS fail
+		 * then.  Everything read is bounds-checked first, and what is
+		 * copied lands beyond the caller's len, never trusted until
+		 * the CAS says it was the batch. */
+		b = top < s->n ? __atomic_load_n(&s->bsize[top], __ATOMIC_RELAXED) : 0;
+		if (b == 0 || b > s->batch_max || b > LO_COUNT(old.val[0])) {
 			head_sync(s, &old);
 			continue;
 		}
-		nw.val[0] = LO(i, LO_COUNT(old.val[0]) - k);
+		if (b > room)
+			return -ENOSPC;
+		memcpy(dst, batch_list(s, top), b * sizeof(*dst));
+		nw.val[0] = LO(__atomic_load_n(&s->next[top], __ATOMIC_RELAXED),
+			       LO_COUNT(old.val[0]) - b);
 		nw.val[1] = HI(HI_TAG(old.val[1]) + 1, who);
+		if (j)
+			__atomic_store_n(&j->k, b, __ATOMIC_RELAXED);
 		if (cas(s, &old, &nw, j))
-			return 0;
+			return (int)b;
 	}
 }
 
@@ -124,10 +137,13 @@ static inline bool valid(const struct tern__stack *s, const struct rte_mbuf *m, 
 void tern__stack_push(struct tern__stack *s, struct tern__pool_op *j, uint32_t who,
 		      struct rte_mbuf *const *src, uint32_t k)
 {
-	uint32_t first = TERN_POOL_NIL, last = TERN_POOL_NIL, n = 0;
+	uint32_t leader = TERN_POOL_NIL, n = 0;
+	struct rte_mbuf **list = NULL;
 	rte_int128_t old, nw;
 
-	/* Chain them (they are ours: nobody else writes their next). */
+	/* Write the list into the first valid object (they are ours: nobody
+	 * else reads or writes them until the CAS publishes the batch). */
+	RTE_ASSERT(k <= s->batch_max);
 	for (uint32_t x = 0; x < k; x++) {
 		uint32_t i;
 
@@ -135,21 +151,32 @@ void tern__stack_push(struct tern__stack *s, struct tern__pool_op *j, uint32_t w
 			__atomic_fetch_add(&s->rejected, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		if (last == TERN_POOL_NIL)
-			first = i;
-		else
-			__atomic_store_n(&s->next[last], i, __ATOMIC_RELAXED);
-		last = i;
-		n++;
+		if (list == NULL) {
+			leader = i;
+			list = batch_list(s, i);
+		}
+		list[n++] = src[x];
 	}
 	if (n == 0)
 		return;
+	__atomic_store_n(&s->bsize[leader], n, __ATOMIC_RELAXED);
 	head_load(s, &old);
 	do {
-		__atomic_store_n(&s->next[last], LO_TOP(old.val[0]), __ATOMIC_RELAXED);
-		nw.val[0] = LO(first, LO_COUNT(old.val[0]) + n);
+		__atomic_store_n(&s->next[leader], LO_TOP(old.val[0]), __ATOMIC_RELAXED);
+		nw.val[0] = LO(leader, LO_COUNT(old.val[0]) + n);
 		nw.val[1] = HI(HI_TAG(old.val[1]) + 1, who);
 	} while (!cas(s, &old, &nw, j));
+}
+
+void tern__stack_push_all(struct tern__stack *s, struct rte_mbuf *const *src, uint32_t k)
+{
+	while (k > 0) {
+		uint32_t b = RTE_MIN(k, s->batch_max);
+
+		tern__stack_push(s, NULL, TERN_POOL_NOBODY, src, b);
+		src += b;
+		k -= b;
+	}
 }
 
 uint32_t tern__stack_count(const struct tern__stack *s)
@@ -195,26 +222,24 @@ static inline void op_end(struct tern__cache *c, uint32_t len)
 
 int tern__cache_refill(struct tern__cache *c, struct tern__stack *s, uint32_t who, uint32_t n)
 {
-	uint32_t len = c->len, want;
+	uint32_t len = c->len;
 
-	if (len >= n)
-		return 0;
-	if (n > TERN_CACHE_MAX)
+	if (n > TERN_CACHE_MAX - TERN_BATCH_MAX)
 		return -ENOBUFS;
-	/* Up to size beyond what is asked, as DPDK's cache does; or just
-	 * what is asked when the pool runs low. */
-	want = RTE_MIN(c->size + n - len, (uint32_t)TERN_CACHE_MAX - len);
-	op_begin(c, TERN__POP, want, len);
-	if (tern__stack_pop(s, &c->op, who, &c->objs[len], want) != 0) {
-		want = n - len;
-		c->op.k = want;
-		rte_compiler_barrier();
-		if (tern__stack_pop(s, &c->op, who, &c->objs[len], want) != 0) {
+	/* Whole batches, each one journaled operation: a batch is what
+	 * someone's flush (about half a cache) or a DPDK cache pushed. */
+	while (len < n) {
+		int got;
+
+		op_begin(c, TERN__POP, 0, len);
+		got = tern__stack_pop(s, &c->op, who, &c->objs[len], TERN_CACHE_MAX - len);
+		if (got < 0) {
 			op_end(c, len);
 			return -ENOBUFS;
 		}
+		len += (uint32_t)got;
+		op_end(c, len);
 	}
-	op_end(c, len + want);
 	return 0;
 }
 
@@ -223,11 +248,14 @@ void tern__cache_flush(struct tern__cache *c, struct tern__stack *s, uint32_t wh
 {
 	uint32_t len = c->len;
 
-	if (len <= keep)
-		return;
-	op_begin(c, TERN__PUSH, len - keep, len);
-	tern__stack_push(s, &c->op, who, &c->objs[keep], len - keep);
-	op_end(c, keep);
+	while (len > keep) {
+		uint32_t b = RTE_MIN(len - keep, s->batch_max);
+
+		op_begin(c, TERN__PUSH, b, len);
+		tern__stack_push(s, &c->op, who, &c->objs[len - b], b);
+		len -= b;
+		op_end(c, len);
+	}
 }
 
 void tern__cache_recover(struct tern__cache *c, struct tern__stack *s, uint32_t who)
@@ -268,7 +296,7 @@ static int ops_alloc(struct rte_mempool *mp)
 	char name[RTE_MEMZONE_NAMESIZE];
 	size_t n = mp->size;
 	size_t size = sizeof(struct tern__stack) + n * sizeof(struct rte_mbuf *) +
-		      n * sizeof(uint32_t) + TERN_POOL_WHO_MAX * sizeof(uint64_t);
+		      2 * n * sizeof(uint32_t) + TERN_POOL_WHO_MAX * sizeof(uint64_t);
 	const struct rte_memzone *mz;
 	struct tern__stack *s;
 	int off = rte_mbuf_dynfield_register(&idx_field);
@@ -286,6 +314,7 @@ static int ops_alloc(struct rte_mempool *mp)
 	s->done = (uint64_t *)(s + 1);
 	s->obj = (struct rte_mbuf **)(s->done + TERN_POOL_WHO_MAX);
 	s->next = (uint32_t *)(s->obj + n);
+	s->bsize = s->next + n;
 	s->head.half[0] = LO(TERN_POOL_NIL, 0);
 	s->head.half[1] = HI(UINT64_C(1), TERN_POOL_NOBODY);
 	s->mz = mz;
@@ -307,28 +336,45 @@ static int ops_enqueue(struct rte_mempool *mp, void *const *objs, unsigned n)
 	struct tern__stack *s = tern__stack_of(mp);
 
 	if (unlikely(!s->ready)) {
-		/* Populating, one thread, before anyone else can see the pool:
-		 * objects get their indices in the order they arrive, which is
-		 * the order of rte_mempool_obj_iter (tern__stack_ready checks). */
-		for (unsigned x = 0; x < n && s->n_objs < s->n; x++) {
-			uint32_t i = s->n_objs++;
-			s->obj[i] = objs[x];
-			s->next[i] = LO_TOP(s->head.half[0]);
-			s->head.half[0] = LO(i, LO_COUNT(s->head.half[0]) + 1);
-		}
+		/* Populating, one thread, before anyone else can see the pool
+		 * (and before rte_pktmbuf_init gave the objects their buffer
+		 * addresses): just number them, in the order they arrive,
+		 * which is the order of rte_mempool_obj_iter (checked by
+		 * tern__stack_ready, which then stacks them). */
+		for (unsigned x = 0; x < n && s->n_objs < s->n; x++)
+			s->obj[s->n_objs++] = objs[x];
 		return 0;
 	}
-	tern__stack_push(s, NULL, TERN_POOL_NOBODY, (struct rte_mbuf *const *)objs, n);
+	tern__stack_push_all(s, (struct rte_mbuf *const *)objs, n);
 	return 0;
 }
 
+/* DPDK's contract is all or nothing, and batches come whole: the part of
+ * the last batch not asked for goes back as a batch of its own.  Only
+ * tern-dataplane gets here (its DPDK caches, PMDs), never a client. */
 static int ops_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 {
 	struct tern__stack *s = tern__stack_of(mp);
+	struct rte_mbuf *tmp[TERN_BATCH_MAX];
+	unsigned got = 0;
 
 	if (unlikely(!s->ready))
 		return -ENOBUFS;
-	return tern__stack_pop(s, NULL, TERN_POOL_NOBODY, (struct rte_mbuf **)objs, n);
+	while (got < n) {
+		int b = tern__stack_pop(s, NULL, TERN_POOL_NOBODY, tmp, TERN_BATCH_MAX);
+		unsigned use;
+
+		if (b < 0) {
+			tern__stack_push_all(s, (struct rte_mbuf *const *)objs, got);
+			return -ENOBUFS;
+		}
+		use = RTE_MIN((unsigned)b, n - got);
+		memcpy(&objs[got], tmp, use * sizeof(*tmp));
+		got += use;
+		if (use < (unsigned)b)
+			tern__stack_push(s, NULL, TERN_POOL_NOBODY, &tmp[use], (unsigned)b - use);
+	}
+	return 0;
 }
 
 static unsigned ops_count(const struct rte_mempool *mp)
@@ -374,6 +420,21 @@ int tern__stack_ready(struct rte_mempool *mp, uint32_t index)
 	rte_mempool_obj_iter(mp, set_index, &a);
 	if (a.bad)
 		return -EPROTO;
+	/* Every object's buffer sits at the same offset from it (one
+	 * element layout per mempool); a batch's list is written there. */
+	struct rte_mbuf *m0 = a.s->obj[0];
+	a.s->list_off = (uint32_t)((char *)m0->buf_addr - (char *)m0);
+	a.s->batch_max = RTE_MIN((uint32_t)TERN_BATCH_MAX,
+				 (uint32_t)(m0->buf_len / sizeof(struct rte_mbuf *)));
+	if (a.s->batch_max == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < a.s->n; i++) {
+		struct rte_mbuf *m = a.s->obj[i];
+		if ((char *)m->buf_addr - (char *)m != (ptrdiff_t)a.s->list_off ||
+		    m->buf_len != m0->buf_len)
+			return -EPROTO;
+	}
+	tern__stack_push_all(a.s, a.s->obj, a.s->n);
 	a.s->index = index;
 	__atomic_store_n(&a.s->ready, true, __ATOMIC_RELEASE);
 	return 0;

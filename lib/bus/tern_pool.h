@@ -11,7 +11,7 @@
  * So the pool is tern's own mempool handler ("tern_stack"): a Treiber
  * stack of object indices whose head is one 128-bit word
  *
- *     lo: top index | free count        hi: ABA tag | who made this head
+ *     lo: top batch's leader | free count   hi: ABA tag | who made this head
  *
  * changed only by cmpxchg16b.  One CAS is the whole operation, so a
  * process dies either before it (nothing happened) or after it (all of
@@ -25,6 +25,12 @@
  *     the tag that head's author produced (an atomic max).
  * After a death, the CAS of the journaled attempt landed iff the head
  * still carries (tag + 1, client) or done[client] == tag + 1.
+ *
+ * The stack's nodes are batches, not single objects: a push lists its
+ * objects in the data room of the first (its leader; a free buffer's data
+ * is nobody's) and a pop takes a whole batch with one CAS, copying its
+ * list in one sequential read.  Objects chained one by one made every pop
+ * of a cache's worth a walk of dependent cache misses across cores.
  *
  * Clients do not use DPDK's per-lcore mempool caches (a kill in the middle
  * of a cache refill or flush is not recoverable there, and lcore ids are a
@@ -54,6 +60,7 @@
 #define TERN_POOL_WHO_MAX 4096          /* client ids a pool can recover */
 #define TERN_POOLS_MAX 4                /* pools (NUMA sockets) per node */
 #define TERN_CACHE_MAX 1024             /* objects a client cache can hold */
+#define TERN_BATCH_MAX (TERN_CACHE_MAX / 2) /* objects a stack node can hold */
 
 /* half[0]: count << 32 | top index; half[1]: tag << 16 | who (bus_pool.c).
  * Each half is read atomically on its own; the pair only by a CAS. */
@@ -73,7 +80,10 @@ struct tern__stack {
 	int idx_off;                    /* mbuf dynfield holding an object's index */
 	bool ready;                     /* indices assigned (tern__stack_ready) */
 	struct rte_mbuf **obj;          /* index -> object */
-	uint32_t *next;                 /* index -> next index in the stack */
+	uint32_t *next;                 /* leader index -> next batch's leader */
+	uint32_t *bsize;                /* leader index -> objects in its batch */
+	uint32_t list_off;              /* object -> its buffer, where a batch lists its objects */
+	uint32_t batch_max;             /* objects a batch can list (buffer size) */
 	uint64_t *done;                 /* client -> last tag it produced, as seen */
 	const struct rte_memzone *mz;
 	uint64_t rejected;              /* frees of objects not from this pool */
@@ -110,13 +120,17 @@ static inline uint32_t tern__obj_index(const struct tern__stack *s, const struct
 	return *RTE_MBUF_DYNFIELD(m, s->idx_off, const uint32_t *);
 }
 
-/* Pop k objects into dst (all or nothing), push k objects from src.  j
- * journals the attempt for reclaim (NULL with who = NOBODY: a process
- * whose death ends the node anyway). */
+/* Pop the top batch into dst: returns its size (1..batch_max), -ENOBUFS
+ * when the stack is empty, -ENOSPC when the batch needs more than room.
+ * Push k <= batch_max objects from src as one batch.  j journals the
+ * attempt for reclaim, k included (NULL with who = NOBODY: a process whose
+ * death ends the node anyway). */
 int tern__stack_pop(struct tern__stack *s, struct tern__pool_op *j, uint32_t who,
-		    struct rte_mbuf **dst, uint32_t k);
+		    struct rte_mbuf **dst, uint32_t room);
 void tern__stack_push(struct tern__stack *s, struct tern__pool_op *j, uint32_t who,
 		      struct rte_mbuf *const *src, uint32_t k);
+/* Push any number, unjournaled, in batches (tern-dataplane only). */
+void tern__stack_push_all(struct tern__stack *s, struct rte_mbuf *const *src, uint32_t k);
 uint32_t tern__stack_count(const struct tern__stack *s);
 
 /* tern-dataplane, once per pool right after rte_pktmbuf_pool_create_by_ops:

@@ -27,17 +27,57 @@ static int g_rounds = 300;
 static uint32_t g_round_us = 1500;
 
 static uint64_t baseline;
+static pid_t g_steady;          /* killed at exit, even after a failure */
 
-/* Walk the stack: count distinct objects, fail on a repeat or a short chain. */
+static void kill_steady(void)
+{
+	if (g_steady > 0)
+		kill(g_steady, SIGKILL);
+}
+
+/* Stop the steady subscriber where the pool can be counted: outside a
+ * pool operation of its cache (mid-flush, between its CAS and its new len,
+ * its cache and the stack both hold the batch: reclaim would settle that,
+ * a count of a live client cannot). */
+static void stop_outside_pool_op(pid_t pid, const struct tern__cache *cc)
+{
+	for (int i = 0;; i++) {
+		int st;
+
+		kill(pid, SIGSTOP);
+		assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
+		assert_true(WIFSTOPPED(st));
+		if (__atomic_load_n(&cc->op.kind, __ATOMIC_ACQUIRE) == TERN__POP_NONE)
+			return;
+		assert_true(i < 10000);
+		kill(pid, SIGCONT);
+		usleep(10);
+	}
+}
+
+/* Walk the stack, batch by batch: count distinct objects, fail on a
+ * repeat, a stray or a chain shorter than the count. */
 static void check_stack(struct tern__stack *s)
 {
 	uint8_t *seen = calloc(s->n, 1);
-	uint32_t n = tern__stack_count(s), i = (uint32_t)s->head.half[0];
+	uint32_t n = tern__stack_count(s), i = (uint32_t)s->head.half[0], k = 0;
 
-	for (uint32_t k = 0; k < n; k++) {
+	while (k < n) {
+		struct rte_mbuf **list;
+
 		assert_true(i < s->n);                  /* chain as long as its count */
-		assert_int_equal(seen[i], 0);           /* no object twice */
-		seen[i] = 1;
+		assert_true(s->bsize[i] >= 1 && s->bsize[i] <= s->batch_max);
+		assert_true(k + s->bsize[i] <= n);
+		list = (struct rte_mbuf **)((char *)s->obj[i] + s->list_off);
+		assert_ptr_equal(list[0], s->obj[i]);   /* the leader lists itself first */
+		for (uint32_t x = 0; x < s->bsize[i]; x++) {
+			uint32_t o = tern__obj_index(s, list[x]);
+
+			assert_true(o < s->n && s->obj[o] == list[x]);
+			assert_int_equal(seen[o], 0);   /* no object twice */
+			seen[o] = 1;
+		}
+		k += s->bsize[i];
 		i = s->next[i];
 	}
 	assert_int_equal(s->rejected, 0);
@@ -106,6 +146,8 @@ static void kill_round(void **state)
 	assert_true(steady_pid >= 0);
 	if (steady_pid == 0)
 		child_sub(steady);
+	g_steady = steady_pid;
+	atexit(kill_steady);
 	for (int r = 0; r < g_rounds; r++) {
 		struct tern_client *c[4];
 		struct tern_pub *pa, *pb;
@@ -157,8 +199,7 @@ static void kill_round(void **state)
 		for (int i = 0; i < 4; i++)
 			free(c[i]);
 		/* Quiet now but for the steady subscriber: pause it to count. */
-		kill(steady_pid, SIGSTOP);
-		usleep(1000);
+		stop_outside_pool_op(steady_pid, sc->cache);
 		check_stack(stk);
 		uint64_t in_use = n_held + rte_ring_count(tern__shm_link(fx_dp.shm,
 						steady->s->links[0])->ring) +
@@ -172,6 +213,7 @@ static void kill_round(void **state)
 	}
 	kill(steady_pid, SIGKILL);
 	waitpid(steady_pid, NULL, 0);
+	g_steady = 0;
 	assert_int_equal(dp_client_gone(&fx_dp, 9, fx_err, sizeof(fx_err)), 0);
 	tern_release(holder, held, n_held);
 	assert_int_equal(dp_client_gone(&fx_dp, 8, fx_err, sizeof(fx_err)), 0);

@@ -329,6 +329,7 @@ static void dead_mid_pool_op(void **state)
 		assert_non_null(m);
 		tern_msg_free(p, m);
 		len = cc->len;
+		k = RTE_MIN(k, len);    /* the cache holds a whole batch: maybe fewer */
 		cc->op.k = k;
 		cc->op.len_before = len;
 		cc->op.tag = 0;
@@ -336,8 +337,8 @@ static void dead_mid_pool_op(void **state)
 			cc->op.kind = TERN__POP;
 		} else if (stage == 1) {        /* pop landed, len not moved */
 			cc->op.kind = TERN__POP;
-			assert_int_equal(tern__stack_pop(sk, &cc->op, pc->client_id,
-							 &cc->objs[len], k), 0);
+			assert_true(tern__stack_pop(sk, &cc->op, pc->client_id, &cc->objs[len],
+						    TERN_CACHE_MAX - len) > 0);
 		} else if (stage == 2) {        /* push landed, len not moved */
 			cc->op.kind = TERN__PUSH;
 			tern__stack_push(sk, &cc->op, pc->client_id, &cc->objs[len - k], k);
@@ -348,8 +349,8 @@ static void dead_mid_pool_op(void **state)
 			struct tern_client *other = fx_client(id + 1);
 			struct tern_pub *op = fx_pub(other, t1, true);
 			cc->op.kind = TERN__POP;
-			assert_int_equal(tern__stack_pop(sk, &cc->op, pc->client_id,
-							 &cc->objs[len], k), 0);
+			assert_true(tern__stack_pop(sk, &cc->op, pc->client_id, &cc->objs[len],
+						    TERN_CACHE_MAX - len) > 0);
 			for (int i = 0; i < 300; i++)   /* refills and flushes */
 				fx_publish(op, (uint64_t)i);
 			gone(other);

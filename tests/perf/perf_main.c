@@ -4,7 +4,7 @@
  * raw DPDK baseline measured in the same run, so tern's cost is a ratio.
  *
  *   tern-perf [-s SOCK] [--samples N] [--warmup N] [--seconds S]
- *             [--cpus A,B] [--json]
+ *             [--cpus A,B] [--json] [--only NAME]
  *
  * Needs a running stack (scripts/stack.sh start).  Side A and side B are
  * separate processes pinned to CPUs A and B.  A benchmark, never a test.
@@ -19,6 +19,12 @@
 
 static struct perf_shared *sh;
 static bool first_json = true;
+static const char *only;        /* --only: run the rows whose name contains it */
+
+static bool want(const char *name)
+{
+	return only == NULL || strstr(name, only) != NULL;
+}
 
 static void emit_lat(const char *name, uint32_t size, int rv)
 {
@@ -58,7 +64,7 @@ static int parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "samples", 1, NULL, 'n' }, { "warmup", 1, NULL, 'w' }, { "seconds", 1, NULL, 't' },
-		{ "cpus", 1, NULL, 'c' }, { "json", 0, NULL, 'j' }, { "help", 0, NULL, 'h' }, { 0 }
+		{ "cpus", 1, NULL, 'c' }, { "json", 0, NULL, 'j' }, { "only", 1, NULL, 'o' }, { "help", 0, NULL, 'h' }, { 0 }
 	};
 	int ch;
 
@@ -75,6 +81,7 @@ static int parse(int argc, char **argv)
 				return -1;
 			break;
 		case 'j': perf_o.json = true; break;
+		case 'o': only = optarg; break;
 		default: return -1;
 		}
 	}
@@ -92,7 +99,7 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv) < 0) {
 		fprintf(stderr, "usage: tern-perf [-s SOCK] [--samples N] [--warmup N] "
-				"[--seconds S] [--cpus A,B] [--json]\n");
+				"[--seconds S] [--cpus A,B] [--json] [--only NAME]\n");
 		return 2;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -107,16 +114,22 @@ int main(int argc, char **argv)
 		printf("tern-perf: one-way latency (RTT/2), %llu samples after %llu warm-up; %s\n",
 		       (unsigned long long)perf_o.samples, (unsigned long long)perf_o.warmup, placement);
 
-	rv = perf_run(sh, perf_side_cacheline, NULL, false);
-	fails += rv != 0;
-	emit_lat("cacheline-pingpong", 64, rv);
+	if (want("cacheline-pingpong")) {
+		rv = perf_run(sh, perf_side_cacheline, NULL, false);
+		fails += rv != 0;
+		emit_lat("cacheline-pingpong", 64, rv);
+	}
 	for (unsigned i = 0; i < 2; i++) {
-		rv = perf_run(sh, perf_side_raw_pingpong, &sizes[i], true);
-		fails += rv != 0;
-		emit_lat("raw-ring-pingpong", sizes[i], rv);
-		rv = perf_run(sh, perf_side_tern_pingpong, &sizes[i], true);
-		fails += rv != 0;
-		emit_lat("tern-pingpong", sizes[i], rv);
+		if (want("raw-ring-pingpong")) {
+			rv = perf_run(sh, perf_side_raw_pingpong, &sizes[i], true);
+			fails += rv != 0;
+			emit_lat("raw-ring-pingpong", sizes[i], rv);
+		}
+		if (want("tern-pingpong")) {
+			rv = perf_run(sh, perf_side_tern_pingpong, &sizes[i], true);
+			fails += rv != 0;
+			emit_lat("tern-pingpong", sizes[i], rv);
+		}
 	}
 
 	if (!perf_o.json)
@@ -129,23 +142,33 @@ int main(int argc, char **argv)
 		struct perf_stream_arg two = { .size = sizes[i], .subs = 1, .pubs = 2 };
 		struct perf_stream_arg burst = { .size = sizes[i], .subs = 1, .pubs = 1, .burst = true };
 
-		rv = perf_run(sh, perf_side_raw_stream, &raw, true);
-		fails += rv != 0;
-		emit_tput("raw-ring-stream", sizes[i], rv, placement);
-		rv = perf_run(sh, perf_side_tern_stream, &one, true);
-		fails += rv != 0;
-		emit_tput("tern-1pub-1sub", sizes[i], rv, placement);
-		rv = perf_run(sh, perf_side_tern_stream, &burst, true);
-		fails += rv != 0;
-		emit_tput("tern-1pub-1sub-burst32", sizes[i], rv, placement);
-		rv = perf_run(sh, perf_side_tern_stream, &four, true);
-		fails += rv != 0;
-		emit_tput("tern-1pub-4sub (per sub)", sizes[i], rv,
-			  "A publishes; B holds all 4 subscriptions and polls them in turn");
-		rv = perf_run(sh, perf_side_tern_stream, &two, true);
-		fails += rv != 0;
-		emit_tput("tern-2pub-1sub", sizes[i], rv,
-			  "A holds both publishers (shared, locked) and alternates; B subscribes");
+		if (want("raw-ring-stream")) {
+			rv = perf_run(sh, perf_side_raw_stream, &raw, true);
+			fails += rv != 0;
+			emit_tput("raw-ring-stream", sizes[i], rv, placement);
+		}
+		if (want("tern-1pub-1sub")) {
+			rv = perf_run(sh, perf_side_tern_stream, &one, true);
+			fails += rv != 0;
+			emit_tput("tern-1pub-1sub", sizes[i], rv, placement);
+		}
+		if (want("tern-1pub-1sub-burst32")) {
+			rv = perf_run(sh, perf_side_tern_stream, &burst, true);
+			fails += rv != 0;
+			emit_tput("tern-1pub-1sub-burst32", sizes[i], rv, placement);
+		}
+		if (want("tern-1pub-4sub (per sub)")) {
+			rv = perf_run(sh, perf_side_tern_stream, &four, true);
+			fails += rv != 0;
+			emit_tput("tern-1pub-4sub (per sub)", sizes[i], rv,
+				  "A publishes; B holds all 4 subscriptions and polls them in turn");
+		}
+		if (want("tern-2pub-1sub")) {
+			rv = perf_run(sh, perf_side_tern_stream, &two, true);
+			fails += rv != 0;
+			emit_tput("tern-2pub-1sub", sizes[i], rv,
+				  "A holds both publishers (shared, locked) and alternates; B subscribes");
+		}
 	}
 	if (perf_o.json)
 		printf("\n  ]\n}\n");
