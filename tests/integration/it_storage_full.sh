@@ -9,9 +9,17 @@
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$T/data"
 mount -t tmpfs -o size=2m,mode=0750 tern-it-full "$T/data" || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
-# The stack first (its files are open there), then the mount, then lib.sh's cleanup.
-trap 'rc=$?; BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T" >/dev/null 2>&1;
-      umount "$T/data" 2>/dev/null || umount -l "$T/data"; (exit $rc); cleanup' EXIT
+# The stack first (its files are open there), then the mount, then lib.sh's
+# cleanup with the test's status (set +e: a failing step must not end the trap).
+unmount_then_cleanup() {
+    local rc=$?
+    set +e
+    BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T" >/dev/null 2>&1
+    umount "$T/data" 2>/dev/null || umount -l "$T/data"
+    (exit $rc)
+    cleanup
+}
+trap unmount_then_cleanup EXIT
 store_topics always
 start_stack
 "$PROBE" create it.full || fail "create"
