@@ -201,6 +201,7 @@ struct ctl_stats {
     struct CtlClientInfo *clients;
     uint32_t n_clients;
     uint64_t pool_free, pool_size;
+    uint64_t storage_errors;    /* the node's, from the dataplane */
 };
 int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_pattern,
               struct ctl_stats *out, char *err, size_t errlen);

@@ -239,6 +239,7 @@ static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str fi
         r.clients.count = st.n_clients;
         r.pool_free = st.pool_free;
         r.pool_size = st.pool_size;
+        r.storage_errors = st.storage_errors;
         n = CtlStatsReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     }
     if (n == TERN_CODEC_ENOSPACE) {

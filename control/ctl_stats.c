@@ -33,6 +33,11 @@ static void merge_counters(struct ctl *ctl, const struct DpStatsReply *dp)
         if (ts.topic_id < ctl->max_topics) {
             ctl->topic_infos[ts.topic_id].published = ts.published;
             ctl->topic_infos[ts.topic_id].delivered = ts.delivered;
+            ctl->topic_infos[ts.topic_id].stored = ts.stored;
+            ctl->topic_infos[ts.topic_id].storage_errno = ts.storage_errno;
+            ctl->topic_infos[ts.topic_id].storage_errors = ts.storage_errors;
+            ctl->topic_infos[ts.topic_id].storage_lost = ts.storage_lost;
+            ctl->topic_infos[ts.topic_id].storage_header_damage = ts.storage_header_damage;
         }
     it = DpSubStats_list_iter(&dp->subs);
     while (DpSubStats_list_next(&it, &ss))
@@ -109,6 +114,7 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
     out->n_clients = n;
     out->pool_free = dp.pool_free;
     out->pool_size = dp.pool_size;
+    out->storage_errors = dp.storage_errors;
     return 0;
 }
 
@@ -122,8 +128,9 @@ void ctl_stats_dump(struct ctl *ctl)
         ctl_log(CTL_WARN, "stats: %s", err);
         return;
     }
-    fprintf(stderr, "tern-control: stats: pool %llu free of %llu\n",
-            (unsigned long long)st.pool_free, (unsigned long long)st.pool_size);
+    fprintf(stderr, "tern-control: stats: pool %llu free of %llu, %llu storage errors\n",
+            (unsigned long long)st.pool_free, (unsigned long long)st.pool_size,
+            (unsigned long long)st.storage_errors);
     for (i = 0; i < st.n_topics; i++)
         fprintf(stderr, "  topic %u '%s': published %llu, delivered %llu, "
                 "%u publishers, %u subscriptions\n", st.topics[i].topic_id,

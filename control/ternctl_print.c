@@ -5,6 +5,7 @@
  * names are an interface of their own ("queued", not the wire's "depth")
  * and carry no "_type"/"_version" noise.
  */
+#define _GNU_SOURCE
 #include <tern/tern_json.h>
 #include <inttypes.h>
 #include <string.h>
@@ -32,6 +33,23 @@ static int name_width(struct tern_iter it, bool topics, int min)
     return w;
 }
 
+/* "ok", or the errno's name while storing fails. */
+static const char *storage_state(const struct CtlTopicInfo *t)
+{
+    const char *n = t->storage_errno > 0 ? strerrorname_np(t->storage_errno) : NULL;
+
+    return t->storage_errno <= 0 ? "ok" : n ? n : "failing";
+}
+
+/* A stored topic's storage object (docs/bus.md, "Storage errors"). */
+static void json_storage(FILE *f, const struct CtlTopicInfo *t)
+{
+    fprintf(f, ",\"storage\":{\"state\":\"%s\",\"errno\":%" PRId32 ",\"errors\":%" PRIu64
+            ",\"lost\":%" PRIu64 ",\"header_damage\":%" PRIu32 "}",
+            t->storage_errno > 0 ? "failing" : "ok", t->storage_errno, t->storage_errors,
+            t->storage_lost, t->storage_header_damage);
+}
+
 void ternctl_print_topics(FILE *f, const struct CtlTopicInfo_list *l, bool json)
 {
     struct tern_iter it = CtlTopicInfo_list_iter(l);
@@ -44,8 +62,11 @@ void ternctl_print_topics(FILE *f, const struct CtlTopicInfo_list *l, bool json)
             fprintf(f, "%s{\"id\":%" PRIu32 ",\"name\":", first ? "" : ",", t.topic_id);
             ternctl_json_str(f, t.name);
             fprintf(f, ",\"published\":%" PRIu64 ",\"delivered\":%" PRIu64
-                    ",\"publishers\":%" PRIu32 ",\"subscriptions\":%" PRIu32 "}",
+                    ",\"publishers\":%" PRIu32 ",\"subscriptions\":%" PRIu32,
                     t.published, t.delivered, t.publishers, t.subscriptions);
+            if (t.stored)
+                json_storage(f, &t);
+            fputc('}', f);
         }
         fputc(']', f);
         return;
@@ -117,11 +138,31 @@ static void print_clients(FILE *f, const struct CtlClientInfo_list *l, bool json
                 c.lcore_id, c.published, c.polled, c.pubs, c.subs);
 }
 
+/* One line per stored topic: its storage state and counters. */
+static void print_storage(FILE *f, const struct CtlStatsReply *r)
+{
+    struct tern_iter it = CtlTopicInfo_list_iter(&r->topics);
+    struct CtlTopicInfo t;
+
+    fprintf(f, "\nstorage: %" PRIu64 " error(s)\n", r->storage_errors);
+    while (CtlTopicInfo_list_next(&it, &t)) {
+        if (!t.stored)
+            continue;
+        fprintf(f, "  %.*s: %s", (int)t.name.len, t.name.ptr, storage_state(&t));
+        if (t.storage_errno > 0)
+            fprintf(f, " (%s)", strerror(t.storage_errno));
+        fprintf(f, ", %" PRIu64 " error(s), %" PRIu64 " message(s) lost, %" PRIu32
+                " damaged header(s)\n", t.storage_errors, t.storage_lost,
+                t.storage_header_damage);
+    }
+}
+
 void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, bool json)
 {
     if (json) {
-        fprintf(f, "{\"status\":0,\"pool\":{\"free\":%" PRIu64 ",\"size\":%" PRIu64 "},\"topics\":",
-                r->pool_free, r->pool_size);
+        fprintf(f, "{\"status\":0,\"pool\":{\"free\":%" PRIu64 ",\"size\":%" PRIu64 "},"
+                "\"storage_errors\":%" PRIu64 ",\"topics\":", r->pool_free, r->pool_size,
+                r->storage_errors);
         ternctl_print_topics(f, &r->topics, true);
         fputs(",\"subscriptions\":", f);
         ternctl_print_subs(f, &r->subs, true);
@@ -137,4 +178,5 @@ void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, bool json)
     ternctl_print_subs(f, &r->subs, false);
     fputs("\nclients:\n", f);
     print_clients(f, &r->clients, false);
+    print_storage(f, r);
 }

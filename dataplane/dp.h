@@ -37,6 +37,16 @@ struct dp_durable {
 	uint32_t topic_inc;
 	uint64_t last_lsn, last_seq;
 	uint64_t ck_lsn, ck_seq;
+	/* Failures (dp_storage.c): the writer's state as this topic sees it. */
+	uint64_t kept_seq;          /* last seq known handed to the kernel */
+	int err;                    /* failing: positive errno; 0: storing */
+	bool sticky;                /* the writer refuses for good (restart) */
+	bool touched;               /* appended in the current poll */
+	uint32_t backoff_ms;
+	uint64_t retry_tsc;         /* no append before this while failing */
+	uint64_t fail_tsc;          /* when the current failure began */
+	uint64_t lost_now;          /* lost in the current failure */
+	uint64_t hdr_damage_seen;   /* the writer's header_damage count logged */
 };
 
 struct dp {
@@ -102,7 +112,19 @@ void dp_storage_tick(struct dp *dp);
 int dp_storage_loop(void *arg);     /* rte_eal_remote_launch() entry */
 void dp_storage_acks(struct dp *dp);
 uint64_t dp_storage_last_seq(struct dp *dp, const char *topic);
+bool dp_storage_stores(struct dp *dp, const char *topic);
 void dp_storage_close(struct dp *dp);
+
+/* dp_marks.c: sequence reservation for stored topics (main lcore only). */
+#define DP_SEQ_RESERVE (1u << 16)   /* numbers reserved at a time: the most a crash skips */
+struct tern_log_opts;
+int dp_marks_init(struct dp *dp, const struct tern_log_opts *o);
+/* Number topic id (being created) past its mark; unstored: no limit. */
+int dp_mark_topic(struct dp *dp, uint32_t id, const char *name, char *err, size_t errlen);
+void dp_mark_release(uint32_t id);
+uint32_t dp_marks_tick(struct dp *dp);
+bool dp_marks_any(void);
+void dp_marks_close(struct dp *dp);
 
 /* dp_ctl.c: tern-control's socket. */
 int dp_ctl_open(struct dp *dp);

@@ -54,7 +54,8 @@ static int reply_stats(struct dp *dp)
 	static struct DpSubStats ss[4096];
 	static struct DpClientStats cs[RTE_MAX_LCORE];
 	struct tern__shm *shm = dp->shm;
-	struct DpStatsReply r = { .pool_free = dp_pool_free(dp), .pool_size = dp_pool_size(dp) };
+	struct DpStatsReply r = { .pool_free = dp_pool_free(dp), .pool_size = dp_pool_size(dp),
+				  .storage_errors = dp->storage_errors };
 	uint32_t nt = 0, ns = 0, nc = 0;
 
 	for (uint32_t i = 0; i < shm->max_topics && nt < RTE_DIM(ts); i++) {
@@ -70,7 +71,12 @@ static int reply_stats(struct dp *dp)
 		}
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,
 			.delivered = delivered, .publishers = t->n_publishers,
-			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner };
+			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner,
+			.stored = dp_storage_stores(dp, t->name),
+			.storage_errno = __atomic_load_n(&t->storage_errno, __ATOMIC_RELAXED),
+			.storage_errors = t->storage_errors, .storage_lost = t->storage_lost,
+			.storage_header_damage = t->storage_header_damage,
+			.seq_limit = t->seq_limit };
 	}
 	/* Slots past tern-control's ranges are the storage role's own: they are
 	 * not tern-control's to list or reclaim (telemetry shows them). */

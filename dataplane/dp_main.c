@@ -143,6 +143,10 @@ static void run(struct dp *dp)
 		 * control socket.  The local message path never waits for us. */
 		if (dp->n_armed_hint || dp->n_retiring || dp->storage_on_main)
 			timeout = 20 * 1000;
+		/* Stored topics: reserve their next sequence range in time. */
+		work += (int)dp_marks_tick(dp);
+		if (dp_marks_any() && timeout > 500 * 1000)
+			timeout = 500 * 1000;
 		if (work)
 			timeout = 0;
 		dp_ctl_poll(dp, timeout);
@@ -152,6 +156,7 @@ static void run(struct dp *dp)
 	if (dp->storage_on_main)
 		dp_storage_close(dp);
 	rte_eal_mp_wait_lcore();
+	dp_marks_close(dp);
 }
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@
  * publisher would only be told to wait if storage fell a whole queue
  * (depth 4096) behind.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -21,10 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include <tern/tern_log.h>
 
+#include "common/tern_ratelimit.h"
 #include "log/log_config.h"
 #include "log/log_segment.h"
 #include "dp.h"
@@ -84,6 +87,8 @@ int dp_storage_init(struct dp *dp)
 		return n;
 	if ((rv = storage_perm(cfg, &log_opts)) < 0)
 		return rv;
+	if ((rv = dp_marks_init(dp, &log_opts)) < 0)
+		return rv;
 	rv = tern_log_open(cfg->storage_dir, rules, (unsigned)n, &log_opts, shm->max_topics, &dp->log);
 	if (rv < 0) {
 		fprintf(stderr, "tern-dataplane: cannot open the log in %s: %s\n", cfg->storage_dir,
@@ -137,7 +142,15 @@ fail:
 	return rv;
 }
 
-/* A stored topic created again continues the sequence its log holds. */
+bool dp_storage_stores(struct dp *dp, const char *topic)
+{
+	char prefix[256];
+
+	return dp->n_storage &&
+	       tern_log_rules_route(rules, dp->n_storage, topic, prefix, sizeof(prefix)) >= 0;
+}
+
+/* The last seq a stored topic's log holds (its mark goes past it). */
 uint64_t dp_storage_last_seq(struct dp *dp, const char *topic)
 {
 	char prefix[256];
@@ -153,11 +166,131 @@ uint64_t dp_storage_last_seq(struct dp *dp, const char *topic)
 	return seq;
 }
 
+/*
+ * Storage failures.  A failed append or write loses the messages the
+ * writer had buffered (lib/log: the segment is cut back, their lsns
+ * skipped); a topic's lost range is taken as everything since the last
+ * write known to have succeeded for it, which may include some that did
+ * reach the kernel (conservative: a message reported lost may be stored,
+ * one reported durable never is lost).  The range goes to shared memory
+ * for tern_pub_wait_durable() and stats, one line goes to the log
+ * (rate-limited), and the topic waits out a backoff (10 ms doubling to
+ * 1 s) during which its messages are dropped without a system call; the
+ * first one after it tries the disk again.  A sticky writer error (the
+ * cut-back itself failed, an fdatasync error) cannot be retried: the
+ * topic stays failed until a restart.
+ */
+#define BACKOFF_MIN_MS 10u
+#define BACKOFF_MAX_MS 1000u
+
+/* Topic id's state, new for a new incarnation, whose first message
+ * storage sees is seq. */
+static struct dp_durable *durable_of(struct dp *dp, uint32_t id, uint64_t seq)
+{
+	struct dp_durable *d = &dp->durable[id];
+
+	if (d->topic_inc != dp->topic_inc[id])
+		*d = (struct dp_durable){ .topic_inc = dp->topic_inc[id], .kept_seq = seq - 1,
+					  .last_seq = seq - 1 };
+	return d;
+}
+
+/* Seqs [lo, hi] of topic id are not in the log; err > 0. */
+static void storage_lost(struct dp *dp, uint32_t id, uint64_t lo, uint64_t hi)
+{
+	struct tern__topic *t = tern__shm_topic(dp->shm, id);
+	struct dp_durable *d = &dp->durable[id];
+
+	if (lo > hi)
+		return;
+	t->storage_lost += hi - lo + 1;
+	d->lost_now += hi - lo + 1;
+	if (hi > t->fail_hi)
+		__atomic_store_n(&t->fail_hi, hi, __ATOMIC_RELEASE);
+	if (t->fail_lo == 0)
+		__atomic_store_n(&t->fail_lo, lo, __ATOMIC_RELEASE);
+	if (d->kept_seq < hi)
+		d->kept_seq = hi;       /* the next loss starts after this one */
+}
+
+static void storage_fail(struct dp *dp, uint32_t id, int err, const char *what, uint64_t lo,
+			 uint64_t hi)
+{
+	struct tern__topic *t = tern__shm_topic(dp->shm, id);
+	struct dp_durable *d = &dp->durable[id];
+	uint64_t now = rte_rdtsc();
+
+	dp->storage_errors++;
+	t->storage_errors++;
+	if (d->err == 0) {
+		d->fail_tsc = now;
+		d->lost_now = 0;
+	}
+	storage_lost(dp, id, lo, hi);
+	d->err = err;
+	__atomic_store_n(&t->storage_errno, err, __ATOMIC_RELEASE);
+	d->sticky = d->w != NULL && tern_log_writer_error(d->w) != 0;
+	d->backoff_ms = d->backoff_ms ? RTE_MIN(d->backoff_ms * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
+	d->retry_tsc = now + rte_get_tsc_hz() / 1000 * d->backoff_ms;
+	if (d->sticky)
+		TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': %s failed: %s (%s); "
+			     "%llu message(s) lost so far; the writer refuses from now on: not "
+			     "stored until a restart", t->name, what, strerror(err),
+			     strerrorname_np(err) ?: "?", (unsigned long long)t->storage_lost);
+	else
+		TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': %s failed: %s (%s); "
+			     "%llu message(s) lost so far, retry in %u ms", t->name, what,
+			     strerror(err), strerrorname_np(err) ?: "?",
+			     (unsigned long long)t->storage_lost, d->backoff_ms);
+}
+
+static void storage_ok(struct dp *dp, uint32_t id)
+{
+	struct tern__topic *t = tern__shm_topic(dp->shm, id);
+	struct dp_durable *d = &dp->durable[id];
+
+	d->kept_seq = d->last_seq;
+	if (d->err == 0)
+		return;
+	TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': storing again after %.1f s "
+		     "(%s); %llu message(s) lost meanwhile, seen as a sequence gap", t->name,
+		     (double)(rte_rdtsc() - d->fail_tsc) / (double)rte_get_tsc_hz(),
+		     strerrorname_np(d->err) ?: "?", (unsigned long long)d->lost_now);
+	d->err = 0;
+	d->backoff_ms = 0;
+	__atomic_store_n(&t->storage_errno, 0, __ATOMIC_RELEASE);
+}
+
+/* Header damage the writer met (at open or at a tick) and moved past. */
+static void storage_damage_check(struct dp *dp, uint32_t id)
+{
+	struct dp_durable *d = &dp->durable[id];
+	struct tern__topic *t = tern__shm_topic(dp->shm, id);
+	struct tern_log_writer_stats st;
+
+	tern_log_writer_stats(d->w, &st);
+	if (st.header_damage == d->hdr_damage_seen)
+		return;
+	d->hdr_damage_seen = st.header_damage;
+	t->storage_header_damage = (uint32_t)st.header_damage;
+	TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': the active segment's "
+		     "header is damaged (EBADMSG); storing goes on in a new segment, readers "
+		     "skip the damaged one (%llu so far)", t->name,
+		     (unsigned long long)st.header_damage);
+}
+
 /* Append what the storage subscriptions hold; returns messages stored. */
 uint32_t dp_storage_poll(struct dp *dp)
 {
+	static struct {
+		struct tern_log_writer *w;
+		int rc;
+	} tw[32 * TERN_CFG_RULES_MAX];
+	static uint32_t tt[32 * TERN_CFG_RULES_MAX];
 	const struct tern_msg *v[32];
+	unsigned ntw = 0, ntt = 0;
 	uint32_t done = 0;
+	uint64_t now = 0;
 
 	for (unsigned i = 0; i < dp->n_storage; i++) {
 		unsigned k = tern_poll(&subs[i], v, RTE_DIM(v));
@@ -167,9 +300,26 @@ uint32_t dp_storage_poll(struct dp *dp)
 			/* tern_publish() refused this and set topic_id, but the header
 			 * stays writable after publishing: never copy past the buffer
 			 * into the log, nor index past the topic table. */
-			if (!tern__msg_fits(dp->shm, m) || m->topic_id >= dp->shm->max_topics) {
+			if (m->topic_id >= dp->shm->max_topics) {
 				dp->storage_errors++;
 				continue;
+			}
+			struct dp_durable *d = durable_of(dp, m->topic_id, m->seq);
+			if (!tern__msg_fits(dp->shm, m)) {
+				storage_fail(dp, m->topic_id, EMSGSIZE, "a message's size check",
+					     m->seq, m->seq);
+				d->backoff_ms = 0;      /* that message, not the disk */
+				d->retry_tsc = 0;
+				continue;
+			}
+			if (d->err) {
+				if (now == 0)
+					now = rte_rdtsc();
+				if (d->sticky || now < d->retry_tsc) {
+					/* waiting out the backoff: no system call */
+					storage_lost(dp, m->topic_id, m->seq, m->seq);
+					continue;
+				}
 			}
 			struct tern_log_msg lm = {
 				.topic = tern__shm_topic(dp->shm, m->topic_id)->name,
@@ -179,17 +329,34 @@ uint32_t dp_storage_poll(struct dp *dp)
 				.tags = (const char *)tern_msg_data(m) + m->size, .tags_len = m->tags_len,
 				.payload = tern_msg_data(m), .payload_len = m->size,
 			};
-			struct tern_log_writer *w;
+			struct tern_log_writer *w = NULL;
 			int64_t rv = tern_log_append(dp->log, &lm, &w);
 			if (rv > 0) {
-				struct dp_durable *d = &dp->durable[m->topic_id];
-				if (d->topic_inc != dp->topic_inc[m->topic_id])
-					*d = (struct dp_durable){ .topic_inc = dp->topic_inc[m->topic_id] };
-				d->w = w;
+				if (d->w != w) {
+					d->w = w;
+					storage_damage_check(dp, m->topic_id);
+				}
 				d->last_lsn = (uint64_t)rv;
 				d->last_seq = m->seq;
+				if (!d->touched && ntt < RTE_DIM(tt)) {
+					d->touched = true;
+					tt[ntt++] = m->topic_id;
+				}
+				unsigned j = 0;
+				while (j < ntw && tw[j].w != w)
+					j++;
+				if (j == ntw && ntw < RTE_DIM(tw))
+					tw[ntw++].w = w;
 			} else if (rv < 0) {
-				dp->storage_errors++;
+				if (w != NULL)
+					d->w = w;
+				/* the buffered ones since the last good write went too */
+				storage_fail(dp, m->topic_id, (int)-rv, "append", d->kept_seq + 1,
+					     m->seq);
+				if (rv == -EMSGSIZE || rv == -EINVAL) {
+					d->backoff_ms = 0;
+					d->retry_tsc = 0;
+				}
 			}
 		}
 		if (k) {
@@ -197,8 +364,23 @@ uint32_t dp_storage_poll(struct dp *dp)
 			done += k;
 		}
 	}
-	if (done)
-		tern_log_flush(dp->log);
+	/* One write per writer; its result decides for each topic on it. */
+	for (unsigned j = 0; j < ntw; j++)
+		tw[j].rc = tern_log_writer_flush(tw[j].w);
+	for (unsigned x = 0; x < ntt; x++) {
+		uint32_t id = tt[x];
+		struct dp_durable *d = &dp->durable[id];
+		int rc = 0;
+
+		d->touched = false;
+		for (unsigned j = 0; j < ntw; j++)
+			if (tw[j].w == d->w)
+				rc = tw[j].rc;
+		if (rc < 0)
+			storage_fail(dp, id, -rc, "write", d->kept_seq + 1, d->last_seq);
+		else if (d->last_seq > d->kept_seq || d->err)
+			storage_ok(dp, id);
+	}
 	return done;
 }
 
@@ -255,10 +437,26 @@ int dp_storage_loop(void *arg)
 	return 0;
 }
 
+/* Housekeeping: rotation of idle writers, index writes, and the checks a
+ * writer makes of its active segment (a damaged header: a new segment). */
 void dp_storage_tick(struct dp *dp)
 {
-	if (dp->log)
-		tern_log_tick(dp->log);
+	if (dp->log == NULL)
+		return;
+	tern_log_tick(dp->log);
+	for (uint32_t i = 0; i < dp->shm->max_topics; i++) {
+		struct dp_durable *d = &dp->durable[i];
+
+		if (d->w == NULL || d->topic_inc != dp->topic_inc[i])
+			continue;
+		storage_damage_check(dp, i);
+		/* An fdatasync error is sticky: what was not yet durable is lost. */
+		int e = tern_log_writer_error(d->w);
+		if (e < 0 && !d->sticky) {
+			struct tern__topic *t = tern__shm_topic(dp->shm, i);
+			storage_fail(dp, i, -e, "fdatasync", t->durable_seq + 1, d->last_seq);
+		}
+	}
 }
 
 void dp_storage_close(struct dp *dp)

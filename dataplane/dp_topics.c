@@ -184,9 +184,11 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	dp->topic_inc[id]++;
-	/* Stored before (an earlier run): number on from where the log ends. */
-	t->seq = dp_storage_last_seq(dp, name);
-	t->durable_seq = t->seq;
+	/* Stored: number on past every seq ever handed out (dp_marks.c). */
+	if ((rv = dp_mark_topic(dp, id, name, err, errlen)) < 0) {
+		t->name[0] = '\0';
+		return rv;
+	}
 	t->state = TERN__LIVE;
 	for (uint32_t s = 0; s < shm->max_subs; s++) {
 		struct tern__sub *sub = tern__shm_sub(shm, s);
@@ -219,6 +221,7 @@ int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	pending_end(t);
 	t->n_active = 0;
 	t->state = TERN__FREE;
+	dp_mark_release(id);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ const char *tern_strerror(int rv)
 	case TERN_ENOTCONN:      return "not connected to the tern bus";
 	case TERN_ECLOSED:       return "handle closed";
 	case TERN_EMSGSIZE:      return "message size + tags exceed the buffer";
+	case TERN_ESTORAGE:      return "storage failed to keep the message (see ternctl stats)";
 	case -EPROTONOSUPPORT:   return "tern-control speaks another protocol version";
 	case -EPROTO:            return "protocol error";
 	default:                 return strerror(-rv);

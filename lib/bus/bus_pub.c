@@ -162,6 +162,9 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	uint32_t n, i;
 	int64_t now;
 
+	/* A stored topic numbers only within its reserved range (tern_shm.h). */
+	if (unlikely(t->seq >= t->seq_limit))
+		return TERN_EBACKPRESSURE;
 	n = adopt_pending(t);
 	for (i = 0; i < n; i++) {
 		struct tern__fanout *f = &t->active[i];
@@ -231,6 +234,8 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		if (t->active[i].policy == TERN_POLICY_BACKPRESSURE && room[i] < k)
 			k = room[i];
 	}
+	if (unlikely(t->seq_limit - t->seq < k))   /* the reserved range ends */
+		k = t->seq < t->seq_limit ? (uint32_t)(t->seq_limit - t->seq) : 0;
 	if (k == 0)
 		return 0;
 

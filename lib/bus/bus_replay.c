@@ -237,22 +237,39 @@ unsigned tern__replay_poll(struct tern_sub *h, const struct tern_msg **msgs, uns
 	return got + keep;
 }
 
+/* Whether storage reported seq lost (the fields' order: tern_shm.h). */
+static bool seq_failed(struct tern__topic *t, uint64_t seq)
+{
+	uint64_t lo = __atomic_load_n(&t->fail_lo, __ATOMIC_ACQUIRE);
+
+	return lo != 0 && seq >= lo && seq <= __atomic_load_n(&t->fail_hi, __ATOMIC_ACQUIRE);
+}
+
 int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns)
 {
 	struct tern__shm *shm = p->c->shm;
+	struct tern__topic *t = p->t;
 	uint64_t deadline;
 
-	if (__atomic_load_n(&p->t->durable_seq, __ATOMIC_ACQUIRE) >= seq)
-		return 0;
-	if (!topic_stored(shm, p->t->name))
+	/* durable_seq first: the failure it may have passed is visible then. */
+	if (__atomic_load_n(&t->durable_seq, __ATOMIC_ACQUIRE) >= seq)
+		return seq_failed(t, seq) ? TERN_ESTORAGE : 0;
+	if (!topic_stored(shm, t->name))
 		return -ENODATA;
 	deadline = rte_rdtsc() + (uint64_t)((double)timeout_ns * 1e-9 * (double)shm->clock.tsc_hz);
-	while (__atomic_load_n(&p->t->durable_seq, __ATOMIC_ACQUIRE) < seq) {
+	while (__atomic_load_n(&t->durable_seq, __ATOMIC_ACQUIRE) < seq) {
+		if (seq_failed(t, seq)) {
+			tern__err_set("storage of '%s' failed for seq %llu: %s", t->name,
+				      (unsigned long long)seq,
+				      strerror(__atomic_load_n(&t->storage_errno, __ATOMIC_RELAXED)
+					       ?: EIO));
+			return TERN_ESTORAGE;
+		}
 		if (rte_rdtsc() > deadline)
 			return -ETIMEDOUT;
 		if (tern__fenced(p->c))
 			return TERN_ENOTCONN;
 		rte_pause();
 	}
-	return 0;
+	return seq_failed(t, seq) ? TERN_ESTORAGE : 0;
 }

@@ -46,7 +46,7 @@
 
 #define TERN_SHM_NAME "tern_state"
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
-#define TERN_SHM_VERSION 1
+#define TERN_SHM_VERSION 2   /* 2: topic seq_limit and storage state */
 
 #define TERN_NAME_MAX 64            /* topic names and patterns, NUL included */
 #define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
@@ -70,6 +70,12 @@ struct tern__fanout {
 struct tern__topic {
 	/* Written by the publisher holding the topic on every publish. */
 	uint64_t seq;               /* last sequence assigned */
+	/* Numbering stops here (publish says TERN_EBACKPRESSURE): a stored
+	 * topic's sequences must be reserved in its mark file before they are
+	 * used (dataplane/dp_marks.c).  UINT64_MAX when not stored.  Written
+	 * by tern-dataplane once per reserved range, so it shares the line
+	 * with seq: the publisher reads it for free. */
+	volatile uint64_t seq_limit;
 	uint32_t lock;              /* 0 or the holder's client id + 1 (shared mode) */
 	uint32_t excl_owner;        /* 0 or the exclusive publisher's client id + 1 */
 	uint32_t applied_gen;       /* pending list generation copied to active */
@@ -85,7 +91,19 @@ struct tern__topic {
 	uint32_t n_publishers;
 	uint64_t slots_used;        /* holder bits taken by links (dataplane only) */
 	uint64_t delivered_gone;    /* delivered by links since freed (dataplane only) */
-	volatile uint64_t durable_seq; /* the log holds every seq up to this durably */
+	volatile uint64_t durable_seq; /* the log holds every seq up to this durably,
+	                                * except those in [fail_lo, fail_hi] */
+	/* Storage failures (dp_storage.c): sequences storage could not keep
+	 * lie in [fail_lo, fail_hi] (0: none).  fail_lo is the first ever lost
+	 * in this incarnation of the topic and only fail_hi moves afterwards,
+	 * so the range is conservative: it may hold kept messages between two
+	 * failures, never a lost one outside it.  fail_hi is stored before
+	 * fail_lo is first set, and both before durable_seq passes them. */
+	volatile uint64_t fail_lo, fail_hi;
+	uint64_t storage_errors;    /* failed appends and writes */
+	uint64_t storage_lost;      /* messages the log does not hold */
+	volatile int32_t storage_errno; /* > 0: failing now, with this errno */
+	uint32_t storage_header_damage; /* active segments found with a bad header */
 } __rte_cache_aligned;
 
 struct tern__link {

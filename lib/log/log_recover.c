@@ -157,6 +157,7 @@ tern__recover_past_damage(struct tern_log_writer *w, struct tern__cursor *c,
 	if (lsn <= bad->first_lsn)
 		lsn = bad->first_lsn + 1;   /* never two segments with one first lsn */
 	w->recovered_damage++;
+	w->st.header_damage++;
 	int rc = tern__segment_create(w, lsn, now, &w->segs[w->nseg], &w->fd,
 			&w->idx_fd);
 	if (rc < 0)
@@ -234,7 +235,7 @@ tern__writer_recover(struct tern_log_writer *w)
 	}
 	char idx[TERN__NAME_MAX];
 	tern__seg_idx_name(idx, last->name);
-	w->fd = openat(w->dirfd, last->name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	w->fd = openat(w->dirfd, last->name, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (w->fd < 0) {
 		rc = -errno;
 		goto out;

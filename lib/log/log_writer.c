@@ -75,8 +75,8 @@ tern__segment_create(struct tern_log_writer *w, uint64_t lsn, int64_t now,
 	seg->size = TERN__SEG_HDR;
 	tern__seg_idx_name(idx, seg->name);
 	*fd = openat(w->dirfd, seg->name,
-			O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-			w->perm.file_mode);
+			O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+			w->perm.file_mode);   /* read too: ticks check the header */
 	if (*fd < 0)
 		return -errno;
 	*idx_fd = openat(w->dirfd, idx,
@@ -305,6 +305,35 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 	return (int64_t)lsn;
 }
 
+/*
+ * Someone (a disk, a person) damaged the active segment's header under the
+ * writer: readers would skip the whole segment as damage, so what follows
+ * would be stored in vain.  Seal it and go on in a new segment (the
+ * damaged one stays as evidence; readers move past it once the new one
+ * exists).  With no record yet there is nothing to lose by rewriting it.
+ */
+static int
+tern__writer_check_header(struct tern_log_writer *w, int64_t now)
+{
+	struct tern__seg_hdr h;
+	struct tern__seg *seg = &w->segs[w->nseg - 1];
+
+	if (pread(w->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		memset(&h, 0, sizeof(h));
+	if (tern__seg_hdr_ok(&h) && h.first_lsn == seg->first_lsn)
+		return 0;
+	w->st.header_damage++;
+	if (w->seg_size == TERN__SEG_HDR) {
+		/* O_APPEND: pwrite would append, so cut and write it again (a
+		 * crash in between leaves an empty file, which recovery drops) */
+		tern__seg_hdr_init(&h, seg->first_lsn, seg->created_ns);
+		if (ftruncate(w->fd, 0) < 0)
+			return -errno;
+		return tern__write_all(w->fd, &h, sizeof(h));
+	}
+	return tern__writer_rotate(w, now);
+}
+
 int
 tern_log_writer_tick(struct tern_log_writer *w)
 {
@@ -313,6 +342,8 @@ tern_log_writer_tick(struct tern_log_writer *w)
 	if (rc < 0)
 		return rc;
 	tern__writer_index_out(w);
+	if ((rc = tern__writer_check_header(w, tern__writer_now(w))) < 0)
+		return rc;
 	if (w->next_rotate_ns == INT64_MAX)
 		return 0;
 	int64_t now = tern__writer_now(w);
@@ -352,6 +383,14 @@ tern_log_writer_sync(struct tern_log_writer *w)
 	if (fdatasync(w->fd) < 0 || fsync(w->dirfd) < 0)
 		return -errno;
 	return 0;
+}
+
+int
+tern_log_writer_error(const struct tern_log_writer *w)
+{
+	if (w->err)
+		return w->err;
+	return __atomic_load_n(&w->slot.err, __ATOMIC_RELAXED);
 }
 
 uint64_t

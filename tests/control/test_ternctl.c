@@ -155,7 +155,7 @@ static void json_output_is_exact(void **state)
     assert_string_equal(out, "{\"status\":0,\"subscriptions\":[]}\n");
     assert_int_equal(run("--json", "-s", H.ctl_sock, "stats", NULL), 0);
     assert_string_equal(out, "{\"status\":0,\"pool\":{\"free\":4000,\"size\":4095},"
-                             "\"topics\":[{\"id\":0,\"name\":\"j.one\",\"published\":100,"
+                             "\"storage_errors\":0,\"topics\":[{\"id\":0,\"name\":\"j.one\",\"published\":100,"
                              "\"delivered\":200,\"publishers\":0,\"subscriptions\":0}],"
                              "\"subscriptions\":[],\"clients\":[]}\n");
     assert_int_equal(run("--json", "-s", H.ctl_sock, "topic", "delete", "j.one", NULL), 0);

@@ -74,6 +74,15 @@ start_stack() {
     BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/node.ini" -d "$T" >/dev/null || fail "stack start"
 }
 
+# crash_restart: kill -9 both daemons (nothing written at exit), clean up
+# after them and start the stack again.
+crash_restart() {
+    kill -KILL "$(cat "$T/dataplane.pid")" "$(cat "$T/control.pid")"
+    sleep 0.2
+    BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T" >/dev/null 2>&1
+    start_stack
+}
+
 # restart_control: start tern-control again (after a kill), recorded in
 # $T/control.pid so that the stack's stop ends it too.
 restart_control() {

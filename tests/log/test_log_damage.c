@@ -215,6 +215,52 @@ damaged_active_header_is_left_and_the_stream_goes_on(void **state)
 	alarm(0);
 }
 
+/* Finding 6 (the rest): the active segment's header damaged while the
+ * writer is open made everything stored after it unreadable, silently.
+ * The next tick notices, counts it, and the stream goes on in a new
+ * segment that readers use; the open then sees nothing more to repair. */
+static void
+header_damaged_under_the_writer_moves_to_a_new_segment(void **state)
+{
+	struct tern_log_policy big = {.segment_bytes = 1 << 20, .rotate_utc_sec = -1};
+	struct tern_log_writer_stats st;
+	struct tern_log_writer *w;
+	struct tern_log_reader *r;
+	struct drain d = {0};
+
+	(void)state;
+	assert_int_equal(tern_log_writer_open(dir, "dw", &big, NULL, &w), 0);
+	append_n(w, 1, 50);
+	assert_int_equal(tern_log_writer_tick(w), 0);
+	tern_log_writer_stats(w, &st);
+	assert_int_equal(st.header_damage, 0);      /* a sound header: no change */
+	assert_int_equal(tlt_count(dir, ".tlog"), 1);
+	zero_header(0);
+	assert_int_equal(tern_log_writer_tick(w), 0);
+	tern_log_writer_stats(w, &st);
+	assert_int_equal(st.header_damage, 1);
+	assert_int_equal(tlt_count(dir, ".tlog"), 2);
+	append_n(w, 51, 80);
+	assert_int_equal(tern_log_writer_tick(w), 0);
+	tern_log_writer_stats(w, &st);
+	assert_int_equal(st.header_damage, 1);      /* once */
+	assert_int_equal(tern_log_writer_close(w), 0);
+	assert_int_equal(tern_log_reader_open(dir, "dw", TERN_LOG_START_EARLIEST,
+			0, NULL, &r), 0);
+	drain(r, &d, 10000);
+	assert_int_equal(d.first, 51);              /* the damaged segment is skipped */
+	assert_int_equal(d.last, 80);
+	assert_int_equal(d.records, 30);
+	tern_log_reader_close(r);
+	/* reopening does not see it as the active segment's damage again */
+	assert_int_equal(tern_log_writer_open(dir, "dw", &big, NULL, &w), 0);
+	tern_log_writer_stats(w, &st);
+	assert_int_equal(st.header_damage, 0);
+	append_n(w, 81, 90);
+	assert_int_equal(tern_log_writer_close(w), 0);
+	alarm(0);
+}
+
 int
 main(void)
 {
@@ -224,6 +270,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(crafted_448_byte_segment_ends_every_loop,
 				tlt_setup, tlt_teardown),
 		cmocka_unit_test_setup_teardown(damaged_active_header_is_left_and_the_stream_goes_on,
+				tlt_setup, tlt_teardown),
+		cmocka_unit_test_setup_teardown(header_damaged_under_the_writer_moves_to_a_new_segment,
 				tlt_setup, tlt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

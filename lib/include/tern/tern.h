@@ -44,6 +44,7 @@ extern "C" {
 #define TERN_ENOTCONN      (-ENOTCONN) /**< the bus is gone */
 #define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
 #define TERN_EMSGSIZE      (-EMSGSIZE) /**< size + tags_len exceed the buffer */
+#define TERN_ESTORAGE      (-EIO)      /**< storage failed to keep the message (full disk, I/O error) */
 
 /** Subscription policy when the subscriber's queue is full. */
 enum tern_policy {
@@ -228,8 +229,13 @@ enum tern_start {
  * rule's fsync policy), spinning on shared memory, no system call.
  * Publishing never waits for storage; a publisher that needs the
  * acknowledgement asks for it here.
- * @return 0; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not stored;
- *   TERN_ENOTCONN (fenced).
+ * @return 0; TERN_ESTORAGE storage failed to keep a message in the range
+ *   the answer covers (the log lost it: a full disk, an I/O error; the
+ *   dataplane's log and `ternctl stats` say why), at once rather than at
+ *   the timeout; -ETIMEDOUT after timeout_ns; -ENODATA the topic is not
+ *   stored; TERN_ENOTCONN (fenced).  After a failure storage resumes by
+ *   itself when the cause goes away, and later sequences are acknowledged
+ *   again; the range reported failed is conservative (docs/bus.md).
  */
 TERN_API int tern_pub_wait_durable(struct tern_pub *p, uint64_t seq, int64_t timeout_ns);
 

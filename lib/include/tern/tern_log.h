@@ -147,7 +147,10 @@ TERN_API int tern_log_writer_flush(struct tern_log_writer *w);
 /**
  * Housekeeping for a writer that may be idle: hand buffered records to the
  * kernel and rotate when the UTC time of day has passed, even if no append
- * comes.  Call it from the storage role's timer (every 100 ms, say); with
+ * comes.  It also reads the active segment's header back (one pread): a
+ * header damaged under the writer would make readers distrust everything
+ * after it, so the writer seals that segment and goes on in a new one
+ * (counted in tern_log_writer_stats().header_damage).  Call it from the storage role's timer (every 100 ms, say); with
  * nothing to do it reads the clock and returns.
  * @return 0; negative errno from write() or the rotation.
  */
@@ -177,7 +180,15 @@ struct tern_log_writer_stats {
 	uint64_t lost;       /**< records appended but never written: a failed
 	                          write (full disk) dropped them, leaving a gap
 	                          in the lsns */
+	uint64_t header_damage; /**< active segments found with a damaged
+	                          header (at open, or by a tick while writing)
+	                          and left for a new segment */
 };
+
+/** The writer's sticky error: 0, or the negative errno that makes it
+ * refuse appends for good (the cut-back after a failed write failed) or
+ * stops its durable watermark (an fdatasync failed).  Any thread. */
+TERN_API int tern_log_writer_error(const struct tern_log_writer *w);
 
 /** Copy the writer's counters (writer thread; syncs is read atomically). */
 TERN_API void tern_log_writer_stats(const struct tern_log_writer *w,
