@@ -51,6 +51,11 @@ void perf_side_tern_pingpong(int side, struct perf_shared *sh, struct tern_clien
 void perf_side_raw_stream(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 void perf_side_tern_stream(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 
+/* perf_fanout.c: the 1 -> N curve, tern beside a bare ring per subscriber;
+ * subscribers one process each (up to 256) or all in one.  Returns the
+ * number of rows that failed. */
+int perf_fanout(const unsigned *counts, unsigned n, bool one_proc_each);
+
 struct perf_stream_arg {
 	uint32_t size;
 	unsigned subs;          /* subscriptions held by side B */

@@ -5,6 +5,7 @@
  *
  *   tern-perf [-s SOCK] [--samples N] [--warmup N] [--seconds S]
  *             [--cpus A,B] [--json] [--only NAME]
+ *             [--fanout N,N,... [--fanout-procs each|one]]
  *
  * Needs a running stack (scripts/stack.sh start).  Side A and side B are
  * separate processes pinned to CPUs A and B.  A benchmark, never a test.
@@ -20,6 +21,8 @@
 static struct perf_shared *sh;
 static bool first_json = true;
 static const char *only;        /* --only: run the rows whose name contains it */
+static unsigned fanout[16], n_fanout;   /* --fanout 1,4,16: run the fan-out curve */
+static int fanout_procs = -1;   /* --fanout-procs each|one; default both */
 
 static bool want(const char *name)
 {
@@ -64,7 +67,8 @@ static int parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "samples", 1, NULL, 'n' }, { "warmup", 1, NULL, 'w' }, { "seconds", 1, NULL, 't' },
-		{ "cpus", 1, NULL, 'c' }, { "json", 0, NULL, 'j' }, { "only", 1, NULL, 'o' }, { "help", 0, NULL, 'h' }, { 0 }
+		{ "cpus", 1, NULL, 'c' }, { "json", 0, NULL, 'j' }, { "only", 1, NULL, 'o' },
+		{ "fanout", 1, NULL, 'f' }, { "fanout-procs", 1, NULL, 'p' }, { "help", 0, NULL, 'h' }, { 0 }
 	};
 	int ch;
 
@@ -82,6 +86,20 @@ static int parse(int argc, char **argv)
 			break;
 		case 'j': perf_o.json = true; break;
 		case 'o': only = optarg; break;
+		case 'f':
+			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+				char *end;
+				unsigned long v = strtoul(t, &end, 10);
+				if (*end || v == 0 || v > 1024 || n_fanout == RTE_DIM(fanout))
+					return -1;
+				fanout[n_fanout++] = (unsigned)v;
+			}
+			break;
+		case 'p':
+			if (strcmp(optarg, "each") && strcmp(optarg, "one"))
+				return -1;
+			fanout_procs = strcmp(optarg, "each") == 0;
+			break;
 		default: return -1;
 		}
 	}
@@ -99,12 +117,24 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv) < 0) {
 		fprintf(stderr, "usage: tern-perf [-s SOCK] [--samples N] [--warmup N] "
-				"[--seconds S] [--cpus A,B] [--json] [--only NAME]\n");
+				"[--seconds S] [--cpus A,B] [--json] [--only NAME]\n"
+				"                 [--fanout N,N,... [--fanout-procs each|one]]\n");
 		return 2;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return 1;
+	if (n_fanout) {
+		/* The fan-out curve alone: a run of its own (many processes). */
+		if (perf_o.json)
+			printf("{\n  \"fanout\": [");
+		for (int each = 1; each >= 0; each--)
+			if (fanout_procs < 0 || fanout_procs == each)
+				fails += perf_fanout(fanout, n_fanout, each);
+		if (perf_o.json)
+			printf("\n  ]\n}\n");
+		return fails ? 1 : 0;
+	}
 	snprintf(placement, sizeof(placement), "A on CPU %d, B on CPU %d", perf_o.cpu[0],
 		 perf_o.cpu[1]);
 	if (perf_o.json)
