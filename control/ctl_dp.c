@@ -137,9 +137,10 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
     return 0;
 }
 
-int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t errlen)
+int ctl_dp_stats(struct ctl *ctl, uint32_t topic_from, uint32_t sub_from,
+                 struct DpStatsReply *out, char *err, size_t errlen)
 {
-    struct DpStats m = { 0 };
+    struct DpStats m = { 0, topic_from, sub_from };
     ssize_t n = exchange(ctl, DpStats_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
 
     if (n < 0)
@@ -206,6 +207,8 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
     ctl->max_subs = min_u32(r.max_subs, ctl->cfg.max_subs);
     ctl->max_clients = min_u32(r.max_clients, ctl->cfg.max_clients);
     ctl->first_client_lcore = r.first_client_lcore;
+    ctl->dp_info = r;
+    ctl->dp_info.error = ctl->dp_info.file_prefix = (struct tern_str){ "", 0 };  /* views dp.rx */
 
     rc = ctl_loop_add_file(ctl->loop, fd, CTL_READABLE, on_dp_readable, ctl);
     if (rc < 0)

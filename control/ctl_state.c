@@ -68,6 +68,11 @@ int ctl_str(char *dst, size_t cap, struct tern_str s)
     return 0;
 }
 
+static const char *topic_key(void *ctx, uint32_t id)
+{
+    return ((struct ctl *)ctx)->topics[id].name;
+}
+
 int ctl_init(struct ctl *ctl)
 {
     const struct tern_config *c = &ctl->cfg;
@@ -103,6 +108,10 @@ int ctl_init(struct ctl *ctl)
     }
     for (uint32_t i = 0; i < c->max_topics; i++)
         ctl->topics[i].excl_client = CTL_NONE;
+    if (tern__names_init(&ctl->topic_names, c->max_topics, topic_key, ctl) < 0) {
+        ctl_fini(ctl);
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -134,5 +143,6 @@ void ctl_fini(struct ctl *ctl)
     free(ctl->topic_infos);
     free(ctl->sub_infos);
     free(ctl->client_infos);
+    tern__names_fini(&ctl->topic_names);
     memset(ctl, 0, sizeof(*ctl));
 }

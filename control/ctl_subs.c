@@ -46,11 +46,12 @@ int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m
     if (m->has_fd && fd < 0)
         return ctl_fail(err, errlen, -EINVAL, "has_fd is set but no descriptor came with "
                         "the message");
-    for (i = 0; i < ctl->max_subs && ctl->subs[i].used; i++)
+    for (i = ctl->sub_free_hint; i < ctl->max_subs && ctl->subs[i].used; i++)
         ;
+    ctl->sub_free_hint = i;
     if (i == ctl->max_subs)
-        return ctl_fail(err, errlen, -ENOSPC, "too many subscriptions (max_subs = %u)",
-                        ctl->max_subs);
+        return ctl_fail(err, errlen, -ENOSPC, "too many subscriptions: all %u in use (raise "
+                        "[limits] max_subs)", ctl->max_subs);
     dm = (struct DpSubCreate){ i, client_id, tern_str_from_cstr(pattern), m->policy, depth,
                                m->has_fd };
     rc = ctl_dp_call(ctl, DpSubCreate_encode(&dm, ctl->dp.tx, CTL_MSG_MAX),
@@ -78,12 +79,17 @@ int ctl_sub_close(struct ctl *ctl, uint32_t client_id, uint32_t sub_id, char *er
     if (rc < 0)
         return rc;
     ctl->subs[sub_id].used = false;
+    if (sub_id < ctl->sub_free_hint)
+        ctl->sub_free_hint = sub_id;
     return 0;
 }
 
 void ctl_subs_forget(struct ctl *ctl, uint32_t client_id)
 {
     for (uint32_t i = 0; i < ctl->max_subs; i++)
-        if (ctl->subs[i].used && ctl->subs[i].client_id == client_id)
+        if (ctl->subs[i].used && ctl->subs[i].client_id == client_id) {
             ctl->subs[i].used = false;
+            if (i < ctl->sub_free_hint)
+                ctl->sub_free_hint = i;
+        }
 }

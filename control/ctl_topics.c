@@ -37,10 +37,30 @@ int ctl_name_check(const char *what, struct tern_str name, bool wildcards, char 
 
 int ctl_topic_find(const struct ctl *ctl, const char *name)
 {
-    for (uint32_t i = 0; i < ctl->max_topics; i++)
-        if (ctl->topics[i].used && strcmp(ctl->topics[i].name, name) == 0)
-            return (int)i;
-    return -ENOENT;
+    int64_t id = tern__names_find(&ctl->topic_names, name);
+
+    return id >= 0 && (uint32_t)id < ctl->max_topics ? (int)id : -ENOENT;
+}
+
+void ctl_topic_adopt(struct ctl *ctl, uint32_t id, const char *name)
+{
+    struct ctl_topic *tp = &ctl->topics[id];
+
+    *tp = (struct ctl_topic){ .used = true, .excl_client = CTL_NONE };
+    snprintf(tp->name, sizeof(tp->name), "%s", name);
+    /* Cannot fail: the index has room for every slot, and the name is new
+     * (the caller checked, or forgot the slot's old entry). */
+    tern__names_add(&ctl->topic_names, tp->name, id);
+}
+
+void ctl_topic_forget(struct ctl *ctl, uint32_t id)
+{
+    if (!ctl->topics[id].used)
+        return;
+    tern__names_del(&ctl->topic_names, ctl->topics[id].name, id);
+    ctl->topics[id].used = false;
+    if (id < ctl->topic_free_hint)
+        ctl->topic_free_hint = id;
 }
 
 /* Validate name and find its topic; -ENOENT with the reason if none. */
@@ -70,17 +90,18 @@ int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *
         return rc;
     if (ctl_topic_find(ctl, n) >= 0)
         return ctl_fail(err, errlen, -EEXIST, "topic '%s' exists", n);
-    for (i = 0; i < ctl->max_topics && ctl->topics[i].used; i++)
+    /* Lowest free id first, as before, without rescanning the used ones. */
+    for (i = ctl->topic_free_hint; i < ctl->max_topics && ctl->topics[i].used; i++)
         ;
+    ctl->topic_free_hint = i;
     if (i == ctl->max_topics)
-        return ctl_fail(err, errlen, -ENOSPC, "too many topics (max_topics = %u)",
-                        ctl->max_topics);
+        return ctl_fail(err, errlen, -ENOSPC, "too many topics: all %u in use (raise "
+                        "[limits] max_topics)", ctl->max_topics);
     m = (struct DpTopicCreate){ i, tern_str_from_cstr(n) };
     rc = ctl_dp_call(ctl, DpTopicCreate_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
     if (rc < 0)
         return rc;
-    ctl->topics[i] = (struct ctl_topic){ .used = true, .excl_client = CTL_NONE };
-    strcpy(ctl->topics[i].name, n);
+    ctl_topic_adopt(ctl, i, n);
     *id = i;
     ctl_log(CTL_INFO, "topic %u created: '%s'", i, n);
     return 0;
@@ -103,7 +124,7 @@ int ctl_topic_delete(struct ctl *ctl, struct tern_str name, uint32_t *id, char *
     rc = ctl_dp_call(ctl, DpTopicDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
     if (rc < 0)
         return rc;
-    ctl->topics[t].used = false;
+    ctl_topic_forget(ctl, (uint32_t)t);
     *id = (uint32_t)t;
     ctl_log(CTL_INFO, "topic %d deleted: '%s'", t, n);
     return 0;

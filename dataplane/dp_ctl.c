@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -48,33 +49,78 @@ static int reply_status(struct dp *dp, int status, const char *err)
 	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
 }
 
-static int reply_stats(struct dp *dp)
+/* A stats page holds topics and subscriptions up to this many encoded
+ * bytes (a guess from name lengths, on the safe side), so that with the
+ * clients of the first page it stays below tern-control's largest
+ * datagram, 192 KiB, whatever the names. */
+#define DP_STATS_PAGE_BYTES (96 * 1024)
+#define DP_STATS_ITEM_BYTES 64      /* an item's encoding without its name */
+
+/* Delivered counts per topic, summed over its links once per snapshot
+ * (the first page): O(links), not O(topics x links). */
+static uint64_t *delivered_of(struct dp *dp, bool fresh)
 {
-	static struct DpTopicStats ts[4096];
-	static struct DpSubStats ss[4096];
+	static uint64_t *sum;
+	struct tern__shm *shm = dp->shm;
+
+	if (sum == NULL && (sum = calloc(shm->max_topics, sizeof(*sum))) == NULL)
+		return NULL;
+	if (!fresh)
+		return sum;
+	for (uint32_t i = 0; i < shm->max_topics; i++)
+		sum[i] = tern__shm_topic(shm, i)->delivered_gone;
+	for (uint32_t l = 0; l < shm->max_links; l++) {
+		struct tern__link *k = tern__shm_link(shm, l);
+		if (k->state != TERN__FREE && k->topic_id < shm->max_topics &&
+		    dp->link_topic_inc[l] == dp->topic_inc[k->topic_id])
+			sum[k->topic_id] += k->delivered;
+	}
+	return sum;
+}
+
+/* tern-control's subscriptions on topic t now (its fan-out, storage's
+ * excluded). */
+static uint32_t topic_subs(struct dp *dp, const struct tern__topic *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->n_pending; i++)
+		n += tern__shm_link(dp->shm, t->pending[i].link_id)->sub_id < dp->cfg->max_subs;
+	return n;
+}
+
+static int reply_stats(struct dp *dp, const struct DpStats *q)
+{
+	static struct DpTopicStats *ts;
+	static struct DpSubStats *ss;
 	static struct DpClientStats cs[RTE_MAX_LCORE];
 	struct tern__shm *shm = dp->shm;
 	struct DpStatsReply r = { .pool_free = dp_pool_free(dp), .pool_size = dp_pool_size(dp) };
-	uint32_t nt = 0, ns = 0, nc = 0;
+	bool first = q->topic_from == 0 && q->sub_from == 0;
+	uint64_t *delivered = delivered_of(dp, first);
+	uint32_t nt = 0, ns = 0, nc = 0, i;
+	size_t bytes = 0;
 
-	for (uint32_t i = 0; i < shm->max_topics && nt < RTE_DIM(ts); i++) {
+	if (ts == NULL)
+		ts = calloc(shm->max_topics, sizeof(*ts));
+	if (ss == NULL)
+		ss = calloc(shm->max_subs, sizeof(*ss));
+	if (ts == NULL || ss == NULL || delivered == NULL)
+		return reply_status(dp, -ENOMEM, "no memory for a stats page");
+	for (i = q->topic_from; i < shm->max_topics && bytes < DP_STATS_PAGE_BYTES; i++) {
 		struct tern__topic *t = tern__shm_topic(shm, i);
-		uint64_t delivered = t->delivered_gone;
 		if (t->state != TERN__LIVE)
 			continue;
-		for (uint32_t l = 0; l < shm->max_links; l++) {
-			struct tern__link *k = tern__shm_link(shm, l);
-			if (k->state != TERN__FREE && k->topic_id == i &&
-			    dp->link_topic_inc[l] == dp->topic_inc[i])
-				delivered += k->delivered;
-		}
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,
-			.delivered = delivered, .publishers = t->n_publishers,
-			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner };
+			.delivered = delivered[i], .publishers = t->n_publishers,
+			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner,
+			.subscriptions = topic_subs(dp, t) };
+		bytes += DP_STATS_ITEM_BYTES + strlen(t->name);
 	}
+	r.topic_next = i;
 	/* Slots past tern-control's ranges are the storage role's own: they are
 	 * not tern-control's to list or reclaim (telemetry shows them). */
-	for (uint32_t i = 0; i < dp->cfg->max_subs && ns < RTE_DIM(ss); i++) {
+	for (i = q->sub_from; i < dp->cfg->max_subs && bytes < DP_STATS_PAGE_BYTES; i++) {
 		struct tern__sub *s = tern__shm_sub(shm, i);
 		uint64_t dropped = 0, depth = 0;
 		if (s->state != TERN__LIVE)
@@ -88,8 +134,11 @@ static int reply_stats(struct dp *dp)
 			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links,
 			.client_id = s->client_id, .pattern = tern_str_from_cstr(s->pattern),
 			.policy = (uint8_t)s->policy, .ring_depth = s->depth };
+		bytes += DP_STATS_ITEM_BYTES + strlen(s->pattern);
 	}
-	for (uint32_t i = 0; i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
+	r.sub_next = i;
+	r.more = r.topic_next < shm->max_topics || r.sub_next < dp->cfg->max_subs;
+	for (i = 0; first && i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
 		struct tern__client *c = tern__shm_client(shm, i);
 		if (!dp->clients[i].live)
 			continue;
@@ -115,6 +164,13 @@ static int reply_hello(struct dp *dp, const struct DpHello *h)
 		.file_prefix = tern_str_from_cstr(cfg->file_prefix),
 		.max_topics = cfg->max_topics, .max_subs = cfg->max_subs,
 		.max_clients = cfg->max_clients, .first_client_lcore = cfg->first_client_lcore,
+		.max_links = dp->shm->max_links, .fanout_max = TERN_FANOUT_MAX,
+		.sub_links_max = TERN_SUB_LINKS_MAX, .name_max = TERN_NAME_MAX - 1,
+		.topic_bytes = sizeof(struct tern__topic), .sub_bytes = sizeof(struct tern__sub),
+		.link_bytes = sizeof(struct tern__link), .client_bytes = sizeof(struct tern__client),
+		.state_bytes = dp->shm->total_size, .pool_bytes = dp_pool_bytes(dp),
+		.links_used = dp->shm->max_links - dp->ix.n_free_links,
+		.ring_bytes = dp_ring_bytes(cfg->default_depth),
 	};
 
 	if (h->proto_version != DP_PROTO_VERSION) {
@@ -151,8 +207,7 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpStats_TYPE_ID: {
 		DECODE(DpStats, m);
-		(void)m;
-		return reply_stats(dp);
+		return reply_stats(dp, &m);
 	}
 	case DpClientAttach_TYPE_ID: {
 		DECODE(DpClientAttach, m);

@@ -48,7 +48,7 @@
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
 #define TERN_SHM_VERSION 1
 
-#define TERN_NAME_MAX 64            /* topic names and patterns, NUL included */
+#define TERN_NAME_MAX 256           /* topic names and patterns, NUL included (TERN_TOPIC_MAX + 1) */
 #define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
 #define TERN_SUB_LINKS_MAX 256      /* topics one pattern subscription can follow */
 #define TERN_HELD_MAX 512           /* polled, unreleased views per subscription */
