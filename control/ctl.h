@@ -112,6 +112,7 @@ struct ctl {
     struct CtlTopicInfo *topic_infos;
     struct CtlSubInfo *sub_infos;
     struct CtlClientInfo *client_infos;
+    uint32_t *many_ids;             /* ids of a bulk request's reply */
 };
 
 /* ctl_main.c: logging to stderr, "tern-control: <level>: ..." */
@@ -151,6 +152,15 @@ bool ctl_dp_up(const struct ctl *ctl);
 /* Send the request encoded in ctl->dp.tx (len bytes, or a negative encode
  * error), with fd attached if >= 0; wait for its DpReply. */
 int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen);
+/* A bulk request (DpTopicCreateMany, DpSubCreateMany) and its DpManyReply:
+ * *done applied; a refusal's status and reason as for ctl_dp_call(). */
+int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen);
+/* Send a bulk request for the k registry entries chunk[] (reserved while
+ * prepared), forget() those the dataplane did not apply, append the
+ * applied to ids[*done...].  0, or the refusal with its reason. */
+int ctl_dp_many_apply(struct ctl *ctl, int64_t len, const uint32_t *chunk, uint32_t k,
+                      void (*forget)(struct ctl *, uint32_t), uint32_t *ids, uint32_t *done,
+                      char *err, size_t errlen);
 /* One page of DpStats, from those ids on (clients with the first page
  * only); *out views ctl->dp.rx until the next call.  out->more: call again
  * from out->topic_next, out->sub_next. */
@@ -178,6 +188,10 @@ void ctl_topic_adopt(struct ctl *ctl, uint32_t id, const char *name);
 void ctl_topic_forget(struct ctl *ctl, uint32_t id);
 int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
                      size_t errlen);
+/* CtlTopicCreateMany: in order, until the first refused (its status and
+ * reason are returned); *done applied, their ids in ids[]. */
+int ctl_topic_create_many(struct ctl *ctl, const struct tern_list_str *names, uint32_t *done,
+                          uint32_t *ids, char *err, size_t errlen);
 int ctl_topic_delete(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
                      size_t errlen);
 int ctl_topic_lookup(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
@@ -199,6 +213,8 @@ int ctl_reconcile(struct ctl *ctl);
 /* ctl_subs.c */
 int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,
                  uint32_t *id, char *err, size_t errlen);
+int ctl_sub_open_many(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen_list *subs,
+                      uint32_t *done, uint32_t *ids, char *err, size_t errlen);
 int ctl_sub_close(struct ctl *ctl, uint32_t client_id, uint32_t sub_id, char *err,
                   size_t errlen);
 void ctl_subs_forget(struct ctl *ctl, uint32_t client_id);

@@ -380,6 +380,40 @@ static int on_stats(const struct CtlStats *m, void *clientd)
     return 0;
 }
 
+static void reply_many(struct ctl_conn *conn, int rc, const char *err, uint32_t done)
+{
+    struct ctl *ctl = conn->ctl;
+    struct CtlManyReply r = { rc, tern_str_from_cstr(err), done, { ctl->many_ids, done } };
+    int64_t n = CtlManyReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+
+    if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
+        conn->closing = true;
+}
+
+static int on_topic_create_many(const struct CtlTopicCreateMany *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    (void)id;
+    uint32_t done;
+    rc = ctl_topic_create_many(conn->ctl, &m->names, &done, conn->ctl->many_ids, err,
+                               sizeof(err));
+    reply_many(conn, rc, err, done);
+    return 0;
+}
+
+static int on_sub_open_many(const struct CtlSubOpenMany *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    (void)id;
+    uint32_t done;
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_sub_open_many(conn->ctl, conn->client_id, &m->subs, &done, conn->ctl->many_ids,
+                           err, sizeof(err));
+    reply_many(conn, rc, err, done);
+    return 0;
+}
+
 static int on_server_info(const struct CtlServerInfo *m, void *clientd)
 {
     struct ctl_conn *conn = clientd;
@@ -433,6 +467,8 @@ static const struct ctl_handlers handlers = {
     .on_CtlSubList = on_sub_list,
     .on_CtlStats = on_stats,
     .on_CtlServerInfo = on_server_info,
+    .on_CtlTopicCreateMany = on_topic_create_many,
+    .on_CtlSubOpenMany = on_sub_open_many,
 };
 
 void ctl_conn_message(struct ctl_conn *conn, const uint8_t *buf, size_t len, int passed_fd)

@@ -99,10 +99,12 @@ int ctl_init(struct ctl *ctl)
     ctl->topic_infos = calloc(c->max_topics, sizeof(*ctl->topic_infos));
     ctl->sub_infos = calloc(c->max_subs, sizeof(*ctl->sub_infos));
     ctl->client_infos = calloc(c->max_clients, sizeof(*ctl->client_infos));
+    /* A bulk request holds at most a datagram's worth of 4-byte items. */
+    ctl->many_ids = calloc(CTL_MSG_MAX / 4, sizeof(*ctl->many_ids));
     ctl->loop = ctl_loop_create(4096);
     if (!ctl->clients || !ctl->topics || !ctl->subs || !ctl->pubs || !ctl->rx || !ctl->tx ||
         !ctl->dp.rx || !ctl->dp.tx || !ctl->topic_infos || !ctl->sub_infos ||
-        !ctl->client_infos || !ctl->loop) {
+        !ctl->client_infos || !ctl->many_ids || !ctl->loop) {
         ctl_fini(ctl);
         return -ENOMEM;
     }
@@ -143,6 +145,7 @@ void ctl_fini(struct ctl *ctl)
     free(ctl->topic_infos);
     free(ctl->sub_infos);
     free(ctl->client_infos);
+    free(ctl->many_ids);
     tern__names_fini(&ctl->topic_names);
     memset(ctl, 0, sizeof(*ctl));
 }

@@ -77,15 +77,14 @@ static int topic_get(struct ctl *ctl, struct tern_str name, char *out, char *err
     return rc;
 }
 
-int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
-                     size_t errlen)
+/* Check a new topic's name and pick its id (lowest free first), into n
+ * and *id; nothing changes.  0 or -errno with the reason. */
+static int topic_prepare(struct ctl *ctl, struct tern_str name, char *n, uint32_t *id,
+                         char *err, size_t errlen)
 {
-    char n[CTL_NAME_MAX];
-    struct DpTopicCreate m;
     uint32_t i;
-    int rc;
+    int rc = ctl_name_check("topic name", name, false, n, err, errlen);
 
-    rc = ctl_name_check("topic name", name, false, n, err, errlen);
     if (rc < 0)
         return rc;
     if (ctl_topic_find(ctl, n) >= 0)
@@ -97,6 +96,21 @@ int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *
     if (i == ctl->max_topics)
         return ctl_fail(err, errlen, -ENOSPC, "too many topics: all %u in use (raise "
                         "[limits] max_topics)", ctl->max_topics);
+    *id = i;
+    return 0;
+}
+
+int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
+                     size_t errlen)
+{
+    char n[CTL_NAME_MAX];
+    struct DpTopicCreate m;
+    uint32_t i;
+    int rc;
+
+    rc = topic_prepare(ctl, name, n, &i, err, errlen);
+    if (rc < 0)
+        return rc;
     m = (struct DpTopicCreate){ i, tern_str_from_cstr(n) };
     rc = ctl_dp_call(ctl, DpTopicCreate_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
     if (rc < 0)
@@ -105,6 +119,45 @@ int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *
     *id = i;
     ctl_log(CTL_INFO, "topic %u created: '%s'", i, n);
     return 0;
+}
+
+/* Items a bulk request sends the dataplane per datagram: 256 of the
+ * longest names stay well inside CTL_MSG_MAX. */
+#define CTL_MANY_CHUNK 256
+
+int ctl_topic_create_many(struct ctl *ctl, const struct tern_list_str *names, uint32_t *done,
+                          uint32_t *ids, char *err, size_t errlen)
+{
+    static struct DpTopicCreate items[CTL_MANY_CHUNK];
+    uint32_t chunk[CTL_MANY_CHUNK];
+    struct tern_iter it = tern_list_str_iter(names);
+    struct tern_str name;
+    int rc = 0;
+
+    *done = 0;
+    while (rc == 0 && *done < names->count) {
+        uint32_t k = 0;
+        /* Reserve each in the registry as it is prepared, so that the batch
+         * sees its own names and ids; what the dataplane does not apply is
+         * forgotten again. */
+        while (k < CTL_MANY_CHUNK && tern_list_str_next(&it, &name)) {
+            char n[CTL_NAME_MAX];
+            uint32_t id;
+            if ((rc = topic_prepare(ctl, name, n, &id, err, errlen)) < 0)
+                break;
+            ctl_topic_adopt(ctl, id, n);
+            items[k++] = (struct DpTopicCreate){ id, tern_str_from_cstr(ctl->topics[id].name) };
+        }
+        struct DpTopicCreateMany m = { { items, NULL, k, 0 } };
+        for (uint32_t j = 0; j < k; j++)
+            chunk[j] = items[j].topic_id;
+        int drc = ctl_dp_many_apply(ctl, DpTopicCreateMany_encode(&m, ctl->dp.tx, CTL_MSG_MAX),
+                                    chunk, k, ctl_topic_forget, ids, done, err, errlen);
+        rc = drc < 0 ? drc : rc;
+    }
+    if (*done)
+        ctl_log(CTL_INFO, "%u topics created in bulk, ids %u..", *done, ids[0]);
+    return rc;
 }
 
 int ctl_topic_delete(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,

@@ -186,6 +186,71 @@ static int reply_hello(struct dp *dp, const struct DpHello *h)
 	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
 }
 
+static int reply_many(struct dp *dp, int status, const char *err, uint32_t done)
+{
+	struct DpManyReply r = { status, tern_str_from_cstr(err), done };
+	int64_t n = DpManyReply_encode(&r, wbuf, sizeof(wbuf));
+
+	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
+}
+
+/* One topic create, as DpTopicCreate has it. */
+static int topic_create_msg(struct dp *dp, const struct DpTopicCreate *m, char *err, size_t errlen)
+{
+	char name[TERN_NAME_MAX];
+
+	cstr(name, sizeof(name), m->name);
+	if (m->name.len >= sizeof(name))
+		return snprintf(err, errlen, "topic name of %u bytes", m->name.len), -EINVAL;
+	return dp_topic_create(dp, m->topic_id, name, err, errlen);
+}
+
+/* One subscription create, as DpSubCreate has it (fd: the passed one or -1). */
+static int sub_create_msg(struct dp *dp, const struct DpSubCreate *m, int fd, char *err,
+			  size_t errlen)
+{
+	char name[TERN_NAME_MAX];
+
+	if (m->sub_id >= dp->cfg->max_subs || m->client_id >= dp->cfg->max_clients)
+		return snprintf(err, errlen, "subscription %u / client %u out of range", m->sub_id,
+				m->client_id), -EINVAL;
+	if (m->has_fd && fd < 0)
+		return snprintf(err, errlen, "has_fd set but no fd passed"), -EINVAL;
+	cstr(name, sizeof(name), m->pattern);
+	if (m->pattern.len >= sizeof(name))
+		return snprintf(err, errlen, "pattern of %u bytes", m->pattern.len), -EINVAL;
+	return dp_sub_create(dp, m->sub_id, m->client_id, name, m->policy, m->depth,
+			     m->has_fd ? fd : -1, err, errlen);
+}
+
+/* The next item of a bulk request, applied: 0, 1 at the end, or -errno. */
+static int next_topic(struct dp *dp, struct tern_iter *it, char *err, size_t errlen)
+{
+	struct DpTopicCreate one;
+
+	return DpTopicCreate_list_next(it, &one) ? topic_create_msg(dp, &one, err, errlen) : 1;
+}
+
+static int next_sub(struct dp *dp, struct tern_iter *it, char *err, size_t errlen)
+{
+	struct DpSubCreate one;
+
+	return DpSubCreate_list_next(it, &one) ? sub_create_msg(dp, &one, -1, err, errlen) : 1;
+}
+
+/* Apply a bulk request's items in order until the first refused. */
+static int apply_many(struct dp *dp, struct tern_iter it,
+		      int (*next)(struct dp *, struct tern_iter *, char *, size_t))
+{
+	char err[256] = "";
+	uint32_t done = 0;
+	int rv;
+
+	while ((rv = next(dp, &it, err, sizeof(err))) == 0)
+		done++;
+	return reply_many(dp, rv > 0 ? 0 : rv, err, done);
+}
+
 #define DECODE(T, var)                                                          \
 	struct T var;                                                           \
 	if ((dec = T##_decode(&var, rbuf, len)) < 0)                            \
@@ -242,9 +307,7 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpTopicCreate_TYPE_ID: {
 		DECODE(DpTopicCreate, m);
-		cstr(name, sizeof(name), m.name);
-		rv = m.name.len >= sizeof(name) ? -EINVAL
-			: dp_topic_create(dp, m.topic_id, name, err, sizeof(err));
+		rv = topic_create_msg(dp, &m, err, sizeof(err));
 		break;
 	}
 	case DpTopicDelete_TYPE_ID: {
@@ -264,24 +327,22 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpSubCreate_TYPE_ID: {
 		DECODE(DpSubCreate, m);
-		if (m.sub_id >= dp->cfg->max_subs || m.client_id >= dp->cfg->max_clients) {
-			rv = -EINVAL;
-			snprintf(err, sizeof(err), "subscription %u / client %u out of range",
-				 m.sub_id, m.client_id);
-			break;
-		}
-		cstr(name, sizeof(name), m.pattern);
-		if (m.has_fd && fd < 0) {
-			rv = -EINVAL;
-			snprintf(err, sizeof(err), "has_fd set but no fd passed");
-			break;
-		}
-		rv = m.pattern.len >= sizeof(name) ? -EINVAL
-			: dp_sub_create(dp, m.sub_id, m.client_id, name, m.policy, m.depth,
-					m.has_fd ? fd : -1, err, sizeof(err));
-		if (rv == 0)
+		rv = sub_create_msg(dp, &m, fd, err, sizeof(err));
+		if (rv == 0 && m.has_fd)
 			fd = -1;        /* kept */
 		break;
+	}
+	case DpTopicCreateMany_TYPE_ID: {
+		DECODE(DpTopicCreateMany, m);
+		if (fd >= 0)
+			close(fd);
+		return apply_many(dp, DpTopicCreate_list_iter(&m.topics), next_topic);
+	}
+	case DpSubCreateMany_TYPE_ID: {
+		DECODE(DpSubCreateMany, m);
+		if (fd >= 0)
+			close(fd);
+		return apply_many(dp, DpSubCreate_list_iter(&m.subs), next_sub);
 	}
 	case DpSubDelete_TYPE_ID: {
 		DECODE(DpSubDelete, m);

@@ -44,6 +44,14 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
         return ctl_fail(err, errlen, -EINVAL, "cannot encode");
     return 0;
 }
+int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen)
+{
+    (void)ctl;
+    *done = UINT32_MAX;     /* all of them (the caller clamps) */
+    if (len < 0)
+        return ctl_fail(err, errlen, -EINVAL, "cannot encode");
+    return 0;
+}
 int ctl_dp_stats(struct ctl *ctl, uint32_t topic_from, uint32_t sub_from,
                  struct DpStatsReply *out, char *err, size_t errlen)
 {

@@ -105,10 +105,39 @@ class Peer:
 
     def sub_open(self, pattern, policy=0, depth=0):
         """CtlSubOpen (id 30): pattern, policy (0 drop, 1 backpressure), depth, no fd."""
-        return self.call(30, _str(pattern) + struct.pack("<BIB", policy, depth, 0))
+        return self.call(30, _sub_open_body(pattern, policy, depth))
 
     def sub_close(self, sub_id):
         return self.call(31, struct.pack("<I", sub_id))
 
     def close(self):
         self.s.close()
+
+
+def parse_many(b):
+    """(status, error, done, [ids]) of a CtlManyReply (id 17)."""
+    tid, _, _ = struct.unpack_from("<HHI", b)
+    assert tid == 17, "not a CtlManyReply: type %d" % tid
+    (status, n) = struct.unpack_from("<iI", b, 8)
+    error = b[16:16 + n].decode(errors="replace")
+    done, count = struct.unpack_from("<II", b, 16 + n)
+    ids = list(struct.unpack_from("<%dI" % count, b, 24 + n))
+    return status, error, done, ids
+
+
+def _sub_open_body(pattern, policy=0, depth=0):
+    return _str(pattern) + struct.pack("<BIB", policy, depth, 0)
+
+
+def topic_create_many(peer, names):
+    """CtlTopicCreateMany (id 16) on peer: (status, error, done, ids)."""
+    body = struct.pack("<I", len(names)) + b"".join(_str(n) for n in names)
+    peer.s.send(_msg(16, body))
+    return parse_many(peer.s.recv(1 << 18))
+
+
+def sub_open_many(peer, patterns, policy=0, depth=0):
+    """CtlSubOpenMany (id 35): list<CtlSubOpen>, each a nested message."""
+    items = b"".join(_msg(30, _sub_open_body(p, policy, depth)) for p in patterns)
+    peer.s.send(_msg(35, struct.pack("<I", len(patterns)) + items))
+    return parse_many(peer.s.recv(1 << 18))

@@ -56,6 +56,18 @@ def topics():
 fo = [ok("fo.* subscription %d" % i, app.sub_open("fo.*")) for i in range(64)]
 refused("fo.a with 64 subscribers", tool.topic_create("fo.a"), ENOSPC, "TERN_FANOUT_MAX")
 ok("another topic after the refusal", tool.topic_create("other.1"))
+# In bulk: applied in order up to the first refused, nothing after it.
+st, err, done, ids = ctlwire.topic_create_many(tool, ["bk.1", "bk.2", "fo.b", "bk.3"])
+assert st == -ENOSPC and done == 2 and "TERN_FANOUT_MAX" in err, (st, err, done)
+st, err, done, ids = ctlwire.topic_create_many(tool, ["bk.4", "bk.4", "bk.5"])
+assert st == -17 and done == 1, (st, err, done)
+assert {"bk.1", "bk.2", "bk.4"} <= set(topics()) and not {"fo.b", "bk.3", "bk.5"} & set(topics())
+st, err, done, ids = ctlwire.sub_open_many(app, ["bk.1", "bk.nope", "bk.2"])
+assert st == -2 and done == 1, (st, err, done)
+ok("close the bulk subscription", app.sub_close(ids[0]))
+for n in ("bk.1", "bk.2", "bk.4"):
+    tool.topic_delete(n)
+print("ok: bulk requests stop at the first refusal and keep nothing after it")
 assert "fo.a" not in topics(), "the refused topic is listed"
 ok("close the 64th", app.sub_close(fo.pop()))
 ok("fo.a with 63 subscribers (the edge)", tool.topic_create("fo.a"))
@@ -125,7 +137,7 @@ done
 N=2000
 bg "$PROBE" sub it.ok $N --policy bp --ready "$T/r1" --timeout 20 > "$T/s1"
 wait_file "$T/r1"
-"$PROBE" pub it.ok $N > "$T/p" || fail "publisher"
+"$PROBE" pub it.ok $N --retry > "$T/p" || fail "publisher"
 wait "${CHILDREN[@]}" || fail "subscriber: $(cat "$T/s1")"
 expect_eq "$(jget '["received"]' < "$T/s1")" $N "it.ok received after the limits"
 expect_eq "$(jget '["gaps"]' < "$T/s1")" 0 "gaps"
