@@ -290,7 +290,7 @@ int dp_storage_name_check(struct dp *dp, const char *topic, char *err, size_t er
 	file = strlen(base) + TERN__SEG_SUFFIX_LEN;
 	if (strlen(prefix) < TERN_LOG_EXPANDED_MAX && file < TERN__NAME_MAX)
 		return 0;
-	snprintf(err, errlen, "topic '%.48s...' (%zu bytes) is stored by a [storage] rule, and "
+	snprintf(err, errlen, "topic %.48s... (%zu bytes) is stored by a [storage] rule, and "
 		 "its log path would be %zu bytes, file names %zu (limits %d and %d): shorten the "
 		 "name or the rule's prefix", topic, strlen(topic), strlen(prefix), file,
 		 TERN_LOG_EXPANDED_MAX - 1, TERN__NAME_MAX - 1);

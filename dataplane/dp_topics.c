@@ -225,7 +225,7 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	if (t->state != TERN__FREE)
 		return ERR(-EEXIST, "topic slot %u in use by '%s'", id, t->name);
 	if ((other = dp_index_topic_find(dp, name)) >= 0)
-		return ERR(-EEXIST, "topic '%s' exists (slot %u)", name, (uint32_t)other);
+		return ERR(-EEXIST, "topic %s exists (slot %u)", name, (uint32_t)other);
 	if ((rv = dp_storage_name_check(dp, name, err, errlen)) < 0)
 		return rv;
 
@@ -234,13 +234,13 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	for (uint32_t i = 0; i < n; i++)
 		n_storage += x->plan[i] >= dp->cfg->max_subs;
 	if (n > TERN_FANOUT_MAX)
-		return ERR(-ENOSPC, "topic '%s' matches %u subscriptions (%u of them storage's); "
+		return ERR(-ENOSPC, "topic %s matches %u subscriptions (%u of them storage); "
 			   "a topic carries at most %d (TERN_FANOUT_MAX, compile-time)", name, n,
 			   n_storage, TERN_FANOUT_MAX);
 	for (uint32_t i = 0; i < n; i++) {
 		struct tern__sub *s = tern__shm_sub(shm, x->plan[i]);
 		if (s->n_links >= TERN_SUB_LINKS_MAX)
-			return ERR(-ENOSPC, "topic '%s' matches %s %u ('%s'), which follows %d topics "
+			return ERR(-ENOSPC, "topic %s matches %s %u (%s), which follows %d topics "
 				   "already, the most one follows (TERN_SUB_LINKS_MAX, compile-time)", name,
 				   x->plan[i] >= dp->cfg->max_subs ? "storage rule subscription"
 								  : "subscription",
@@ -249,7 +249,7 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	if ((rv = links_check(dp, n, err, errlen)) < 0) {
 		char why[192];
 		snprintf(why, sizeof(why), "%s", err);
-		return ERR(rv, "topic '%s' joins %u subscription(s): %s", name, n, why);
+		return ERR(rv, "topic %s joins %u subscription(s): %s", name, n, why);
 	}
 	if ((rv = plan_rings(dp, n, x->plan, 0, err, errlen)) < 0)
 		return rv;
@@ -360,20 +360,20 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 	/* Prepare: every topic it joins, checked, rings made. */
 	n = dp_index_topics_for(dp, pattern, x->plan);
 	if (n > TERN_SUB_LINKS_MAX)
-		return ERR(-ENOSPC, "pattern '%s' matches %u topics; a subscription follows at "
+		return ERR(-ENOSPC, "pattern %s matches %u topics; a subscription follows at "
 			   "most %d (TERN_SUB_LINKS_MAX, compile-time)",
 			   pattern, n, TERN_SUB_LINKS_MAX);
 	for (uint32_t i = 0; i < n; i++) {
 		struct tern__topic *t = tern__shm_topic(shm, x->plan[i]);
 		if (!topic_has_room(t))
-			return ERR(-ENOSPC, "topic '%s' has %d subscriptions already, the most a "
+			return ERR(-ENOSPC, "topic %s has %d subscriptions already, the most a "
 				   "topic carries (TERN_FANOUT_MAX, compile-time)", t->name,
 				   __builtin_popcountll(t->slots_used));
 	}
 	if ((rv = links_check(dp, n, err, errlen)) < 0) {
 		char why[192];
 		snprintf(why, sizeof(why), "%s", err);
-		return ERR(rv, "pattern '%s' matches %u topic(s): %s", pattern, n, why);
+		return ERR(rv, "pattern %s matches %u topic(s): %s", pattern, n, why);
 	}
 	if ((rv = plan_rings(dp, n, NULL, depth, err, errlen)) < 0)
 		return rv;
