@@ -199,6 +199,24 @@ static void serve_one(int fd, const uint8_t *in, size_t len, int passed)
             topic_set(m.topic_id, true);
         break;
     }
+    case DpTopicCreateMany_TYPE_ID: {
+        /* Logged one by one, as the single requests would be; a failure
+         * set with fake_dp_fail_next() refuses the first. */
+        struct DpTopicCreateMany m = { 0 };
+        struct DpTopicCreate one;
+        struct tern_iter it;
+        uint32_t done = 0;
+        DpTopicCreateMany_decode(&m, in, len);
+        it = DpTopicCreate_list_iter(&m.topics);
+        while (!status && DpTopicCreate_list_next(&it, &one)) {
+            logf_("DpTopicCreate %u %.*s", one.topic_id, (int)one.name.len, one.name.ptr);
+            topic_set(one.topic_id, true);
+            done++;
+        }
+        struct DpManyReply r = { status, tern_str_from_cstr(status ? err : ""), done };
+        tern__sock_send(fd, out, (size_t)DpManyReply_encode(&r, out, 4096), -1);
+        return;
+    }
     case DpTopicDelete_TYPE_ID: {
         struct DpTopicDelete m = { 0 };
         DpTopicDelete_decode(&m, in, len);

@@ -72,3 +72,17 @@ wait "${CHILDREN[@]}" || fail "subscriber: $(cat "$T/s1")"
 expect_eq "$(jget '["received"]' < "$T/s1")" 500 "received on a node of 65536 topics"
 for _ in $(seq 1 40); do [ "$(pool_free)" = "$base" ] && break; sleep 0.05; done
 expect_eq "$(pool_free)" "$base" "pool back at its baseline"
+
+# A tern-control restarted under 65 536 topics adopts them all from the
+# dataplane (DpStats in pages); a dataplane restarted under them gets them
+# all back from tern-control (in bulk).
+count_topics() { "$TERNCTL" topic list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["topics"]))'; }
+kill -KILL "$(cat "$T/control.pid")"
+restart_control
+expect_eq "$(count_topics)" 65536 "topics adopted by a new tern-control"
+kill -KILL "$(cat "$T/dataplane.pid")"
+restart_dataplane
+expect_eq "$(count_topics)" 65536 "topics replayed into a new dataplane"
+out=$("$PROBE" create after.restarts 2>&1) && fail "a 65537th topic after the restarts"
+echo "$out" | grep -q "max_topics" || fail "the 65537th topic refused for another reason: $out"
+pass "the table is still full after the restarts: $out"
