@@ -155,7 +155,7 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen);
 /* A bulk request (DpTopicCreateMany, DpSubCreateMany) and its DpManyReply:
  * *done applied; a refusal's status and reason as for ctl_dp_call(). */
 int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen);
-/* Send a bulk request for the k registry entries chunk[] (reserved while
+/* ctl_many.c: send a bulk request for the k registry entries chunk[] (reserved while
  * prepared), forget() those the dataplane did not apply, append the
  * applied to ids[*done...].  0, or the refusal with its reason. */
 int ctl_dp_many_apply(struct ctl *ctl, int64_t len, const uint32_t *chunk, uint32_t k,
