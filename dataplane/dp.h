@@ -47,6 +47,7 @@ struct dp_index {
 	uint32_t *sub_next;         /* next subscription on the same exact name */
 	uint32_t *live_topics, *topic_pos, n_live_topics;
 	uint32_t *wild_subs, *sub_pos, n_wild_subs;
+	uint32_t *fd_subs, *fd_pos;  /* subscriptions with a wake-up fd (n_armed_hint) */
 	uint32_t *free_links, n_free_links;     /* a stack */
 	uint32_t *retiring;         /* links waiting to retire (dp->n_retiring of them) */
 	/* Scratch of a change being prepared: what it will attach, and the
@@ -95,6 +96,9 @@ void dp_index_topic_add(struct dp *dp, uint32_t id);
 void dp_index_topic_del(struct dp *dp, uint32_t id);
 void dp_index_sub_add(struct dp *dp, uint32_t id);
 void dp_index_sub_del(struct dp *dp, uint32_t id);
+/* Subscriptions with a wake-up fd, the ones dp_wake_subs() visits. */
+void dp_index_fd_add(struct dp *dp, uint32_t id);
+void dp_index_fd_del(struct dp *dp, uint32_t id);
 /* Live, unfenced subscriptions matching topic name, into out (room for
  * every subscription); returns how many. */
 uint32_t dp_index_subs_for(struct dp *dp, const char *name, uint32_t *out);

@@ -9,7 +9,9 @@
  *   exact subscribers in O(1);
  * - subscriptions with a wildcard as a dense list: a new topic tests only
  *   those against its name;
- * - free links as a stack, and retiring links as a list.
+ * - free links as a stack, and retiring links as a list;
+ * - subscriptions with a wake-up fd as a list, for the loop that wakes them
+ *   every 20 us while any exists.
  * All private to the dataplane (malloc, not hugepages): clients never read
  * them, and they are rebuilt from nothing at each start like the state.
  */
@@ -50,6 +52,8 @@ int dp_index_init(struct dp *dp)
 	x->wild_subs = malloc(shm->max_subs * sizeof(uint32_t));
 	x->sub_pos = malloc(shm->max_subs * sizeof(uint32_t));
 	x->sub_next = malloc(shm->max_subs * sizeof(uint32_t));
+	x->fd_subs = malloc(shm->max_subs * sizeof(uint32_t));
+	x->fd_pos = malloc(shm->max_subs * sizeof(uint32_t));
 	x->free_links = malloc(shm->max_links * sizeof(uint32_t));
 	x->retiring = malloc(shm->max_links * sizeof(uint32_t));
 	/* A change attaches at most one link per subscription or per topic. */
@@ -57,6 +61,7 @@ int dp_index_init(struct dp *dp)
 	x->plan = malloc(x->plan_n * sizeof(uint32_t));
 	x->plan_rings = malloc(x->plan_n * sizeof(struct rte_ring *));
 	if (!x->live_topics || !x->topic_pos || !x->wild_subs || !x->sub_pos || !x->sub_next ||
+	    !x->fd_subs || !x->fd_pos ||
 	    !x->free_links || !x->retiring || !x->plan || !x->plan_rings)
 		return -ENOMEM;
 	if (tern__names_init(&x->topics, shm->max_topics, topic_key, dp) < 0 ||
@@ -80,6 +85,8 @@ void dp_index_fini(struct dp *dp)
 	free(x->wild_subs);
 	free(x->sub_pos);
 	free(x->sub_next);
+	free(x->fd_subs);
+	free(x->fd_pos);
 	free(x->free_links);
 	free(x->retiring);
 	free(x->plan);
@@ -158,6 +165,20 @@ void dp_index_sub_del(struct dp *dp, uint32_t id)
 			x->sub_next[k] = x->sub_next[id];
 			return;
 		}
+}
+
+void dp_index_fd_add(struct dp *dp, uint32_t id)
+{
+	dp->ix.fd_pos[id] = dp->n_armed_hint;
+	dp->ix.fd_subs[dp->n_armed_hint++] = id;
+}
+
+void dp_index_fd_del(struct dp *dp, uint32_t id)
+{
+	uint32_t pos = dp->ix.fd_pos[id], last = dp->ix.fd_subs[--dp->n_armed_hint];
+
+	dp->ix.fd_subs[pos] = last;
+	dp->ix.fd_pos[last] = pos;
 }
 
 /* A live subscription that joins new topics (a fenced client's do not). */

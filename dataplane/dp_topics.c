@@ -388,7 +388,7 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 	s->state = TERN__LIVE;
 	dp->sub_fd[id] = fd;
 	if (fd >= 0)
-		dp->n_armed_hint++;
+		dp_index_fd_add(dp, id);
 	dp_index_sub_add(dp, id);
 	for (uint32_t i = 0; i < n; i++)
 		link_commit(dp, id, x->plan[i], x->plan_rings[i]);
@@ -415,7 +415,7 @@ int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	}
 	if (dp->sub_fd[id] >= 0) {
 		close(dp->sub_fd[id]);
-		dp->n_armed_hint--;
+		dp_index_fd_del(dp, id);
 	}
 	dp->sub_fd[id] = -1;
 	__atomic_store_n(&s->n_links, 0, __ATOMIC_RELEASE);
@@ -487,10 +487,11 @@ uint32_t dp_wake_subs(struct dp *dp)
 	uint32_t woken = 0;
 	uint64_t one = 1;
 
-	for (uint32_t i = 0; i < shm->max_subs; i++) {
+	for (uint32_t k = 0; k < dp->n_armed_hint; k++) {
+		uint32_t i = dp->ix.fd_subs[k];
 		struct tern__sub *s = tern__shm_sub(shm, i);
 
-		if (dp->sub_fd[i] < 0 || !s->armed)
+		if (!s->armed)
 			continue;
 		for (uint32_t k = 0; k < s->n_links; k++) {
 			if (rte_ring_count(tern__shm_link(shm, s->links[k])->ring) == 0)

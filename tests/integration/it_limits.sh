@@ -21,7 +21,7 @@ start_stack
 base=$(pool_free)
 
 TOP=$TOP TERNCTL=$TERNCTL python3 - <<'PY' || fail "limits"
-import json, os, subprocess, sys
+import json, os, subprocess, sys, time
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "integration"))
 import ctlwire
 
@@ -103,6 +103,34 @@ print("ok: ternctl says: %s" % r.stderr.strip())
 ok("x.1 with no subscriber", tool.topic_create("x.1"))
 refused("a subscription on x.1", app.sub_open("x.1"), ENOSPC, "max_links")
 assert "z.63" not in topics()
+
+# Subscriptions: fill the table with patterns that match nothing (no link).
+n = json.loads(subprocess.run([os.environ["TERNCTL"], "sub", "list", "--json"], check=True,
+                              capture_output=True, text=True).stdout)["subscriptions"]
+st, err, done, nm = ctlwire.sub_open_many(app, ["nm.%d.*" % i for i in range(200 - len(n))])
+assert st == 0 and done == 200 - len(n), (st, err, done)
+print("ok: 200 subscriptions (the edge)")
+refused("subscription 201", app.sub_open("nm.x.*"), ENOSPC, "raise [limits] max_subs")
+ok("close one", app.sub_close(nm[0]))
+ok("subscription 200 again", app.sub_open("nm.y.*"))
+
+# Clients: the harness's node has max_clients 32; this test holds one.
+peers = []
+while True:
+    try:
+        peers.append(ctlwire.Peer(sock, "many"))
+    except OSError as e:
+        if e.errno != 16 or "raise [limits] max_clients" not in str(e):
+            raise
+        print("ok: client %d refused: %s" % (len(peers) + 2, e))
+        break
+assert len(peers) == 31, len(peers)
+for p in peers:
+    p.close()
+# Their slots come back (tern-control reclaims on EOF): one can attach again.
+time.sleep(0.2)
+ctlwire.Peer(sock, "again").close()
+print("ok: a client attaches once the others left")
 
 # Topics: fill the table.
 n = len(topics())
