@@ -159,6 +159,12 @@ static void json_output_is_exact(void **state)
                              "\"delivered\":200,\"publishers\":0,\"subscriptions\":0}],"
                              "\"subscriptions\":[],\"clients\":[]}\n");
     assert_int_equal(run("--json", "-s", H.ctl_sock, "topic", "delete", "j.one", NULL), 0);
+    /* The ceilings, from the config here (the fake dataplane reports no sizes). */
+    assert_int_equal(run("--json", "-s", H.ctl_sock, "server", "info", NULL), 0);
+    assert_true(strncmp(out, "{\"status\":0,\"limits\":{\"max_topics\":", 35) == 0);
+    assert_true(strstr(out, "\"hugepage_bytes\":{\"per_topic\":") != NULL);
+    assert_int_equal(run("-s", H.ctl_sock, "server", "info", NULL), 0);
+    assert_true(strstr(out, "[limits] max_links") != NULL);
 }
 
 static void unreachable_daemon_is_exit_1(void **state)
