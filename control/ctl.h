@@ -25,6 +25,7 @@
 
 #include "common/tern_config.h"
 #include "common/tern_esc.h"
+#include "common/tern_names.h"
 #include "common/tern_ratelimit.h"
 #include "ctl.tmsg.h"
 #include "ctl_loop.h"
@@ -34,7 +35,7 @@
 #define CTL_PROTO_VERSION 1u        /* CtlHello.proto_version */
 #define CTL_DP_PROTO_VERSION 1u     /* DpHello.proto_version */
 #define CTL_NONE UINT32_MAX
-#define CTL_NAME_MAX 64             /* names and patterns, NUL included (TERN_NAME_MAX) */
+#define CTL_NAME_MAX 256            /* names and patterns, NUL included (TERN_NAME_MAX) */
 #define CTL_ERR_MAX 256
 #define CTL_DP_TIMEOUT_MS 2000      /* the dataplane answers in microseconds */
 #define CTL_DP_RETRY_MS 100
@@ -96,16 +97,22 @@ struct ctl {
     /* Limits as the dataplane reported them (they size its shared memory). */
     char file_prefix[CTL_NAME_MAX];
     uint32_t max_topics, max_subs, max_clients, first_client_lcore;
+    /* Ceilings and hugepage costs as the dataplane reported them (DpHello). */
+    struct DpHelloReply dp_info;
     /* Registry, sized from the config at start-up. */
     struct ctl_client *clients;
     struct ctl_topic *topics;
     struct ctl_sub *subs;
+    struct tern__names topic_names; /* name -> topic id, O(1) */
+    uint32_t topic_free_hint;       /* no free topic id below this */
+    uint32_t sub_free_hint;         /* no free subscription id below this */
     uint32_t *pubs;                 /* [client * max_topics + topic]: open publishers */
     uint8_t *rx, *tx;               /* client messages, CTL_MSG_MAX each */
     /* Scratch for stats replies, sized to the limits. */
     struct CtlTopicInfo *topic_infos;
     struct CtlSubInfo *sub_infos;
     struct CtlClientInfo *client_infos;
+    uint32_t *many_ids;             /* ids of a bulk request's reply */
 };
 
 /* ctl_main.c: logging to stderr, "tern-control: <level>: ..." */
@@ -145,8 +152,20 @@ bool ctl_dp_up(const struct ctl *ctl);
 /* Send the request encoded in ctl->dp.tx (len bytes, or a negative encode
  * error), with fd attached if >= 0; wait for its DpReply. */
 int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen);
-/* DpStats; *out views ctl->dp.rx until the next call. */
-int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t errlen);
+/* A bulk request (DpTopicCreateMany, DpSubCreateMany) and its DpManyReply:
+ * *done applied; a refusal's status and reason as for ctl_dp_call(). */
+int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen);
+/* ctl_many.c: send a bulk request for the k registry entries chunk[] (reserved while
+ * prepared), forget() those the dataplane did not apply, append the
+ * applied to ids[*done...].  0, or the refusal with its reason. */
+int ctl_dp_many_apply(struct ctl *ctl, int64_t len, const uint32_t *chunk, uint32_t k,
+                      void (*forget)(struct ctl *, uint32_t), uint32_t *ids, uint32_t *done,
+                      char *err, size_t errlen);
+/* One page of DpStats, from those ids on (clients with the first page
+ * only); *out views ctl->dp.rx until the next call.  out->more: call again
+ * from out->topic_next, out->sub_next. */
+int ctl_dp_stats(struct ctl *ctl, uint32_t topic_from, uint32_t sub_from,
+                 struct DpStatsReply *out, char *err, size_t errlen);
 
 /* ctl_clients.c */
 int ctl_client_attach(struct ctl *ctl, struct ctl_conn *conn, const struct CtlHello *h,
@@ -164,8 +183,15 @@ void ctl_clients_drop_all(struct ctl *ctl);
 int ctl_name_check(const char *what, struct tern_str name, bool wildcards, char *out,
                    char *err, size_t errlen);
 int ctl_topic_find(const struct ctl *ctl, const char *name);
+/* Registry entries, with the name index kept in step. */
+void ctl_topic_adopt(struct ctl *ctl, uint32_t id, const char *name);
+void ctl_topic_forget(struct ctl *ctl, uint32_t id);
 int ctl_topic_create(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
                      size_t errlen);
+/* CtlTopicCreateMany: in order, until the first refused (its status and
+ * reason are returned); *done applied, their ids in ids[]. */
+int ctl_topic_create_many(struct ctl *ctl, const struct tern_list_str *names, uint32_t *done,
+                          uint32_t *ids, char *err, size_t errlen);
 int ctl_topic_delete(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
                      size_t errlen);
 int ctl_topic_lookup(struct ctl *ctl, struct tern_str name, uint32_t *id, char *err,
@@ -187,6 +213,8 @@ int ctl_reconcile(struct ctl *ctl);
 /* ctl_subs.c */
 int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,
                  uint32_t *id, char *err, size_t errlen);
+int ctl_sub_open_many(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen_list *subs,
+                      uint32_t *done, uint32_t *ids, char *err, size_t errlen);
 int ctl_sub_close(struct ctl *ctl, uint32_t client_id, uint32_t sub_id, char *err,
                   size_t errlen);
 void ctl_subs_forget(struct ctl *ctl, uint32_t client_id);
@@ -206,6 +234,9 @@ struct ctl_stats {
 int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_pattern,
               struct ctl_stats *out, char *err, size_t errlen);
 void ctl_stats_dump(struct ctl *ctl);   /* SIGUSR1 */
+/* ctl_conn.c: forget the snapshot paged listings read from (ctl_stats()
+ * is about to overwrite it). */
+void ctl_stats_snapshot_drop(void);
 
 /* ctl_conn.c */
 /* Bind the control socket (-EADDRINUSE if another daemon answers there);

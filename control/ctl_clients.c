@@ -66,8 +66,8 @@ int ctl_client_attach(struct ctl *ctl, struct ctl_conn *conn, const struct CtlHe
             break;
         }
     if (!c)
-        return ctl_fail(err, errlen, -EBUSY, "too many clients (max_clients = %u)",
-                        ctl->max_clients);
+        return ctl_fail(err, errlen, -EBUSY, "too many clients: all %u in use (raise "
+                        "[limits] max_clients)", ctl->max_clients);
     memset(c, 0, sizeof(*c));
     if (ctl_str(c->name, sizeof(c->name), h->name) < 0)
         return ctl_fail(err, errlen, -EINVAL, "client name longer than %d bytes",

@@ -17,7 +17,9 @@
  */
 #define _GNU_SOURCE     /* accept4 */
 #include <errno.h>
+#include <assert.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,12 +203,102 @@ static int on_sub_close(const struct CtlSubClose *m, void *clientd)
     return 0;
 }
 
-/* The three read-only queries share one snapshot (ctl_stats()). */
-static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str filter)
+/* The three read-only queries share one snapshot (ctl_stats()), sent in
+ * pages: a SOCK_SEQPACKET datagram is bounded (CTL_MSG_MAX), and 65536
+ * topics with long names are megabytes.  A page holds the items from the
+ * asked-for ids on, up to CTL_PAGE_BYTES of names; the client asks again
+ * from the reply's cursor while `more` is set.  The snapshot is taken at
+ * the first page (cursors 0) and kept for the following ones of the same
+ * query, so a listing costs one walk of the dataplane, not one per page,
+ * and its pages agree with each other.  Another client's first page
+ * replaces it; a page asked of a snapshot that is not its own (another
+ * query or filter came in between) takes a fresh one, and as the cursors
+ * are ids, not positions, nothing is listed twice. */
+#define CTL_PAGE_BYTES (96u * 1024u)
+#define CTL_PAGE_ITEM 64u           /* an item's encoding, its name aside */
+
+static struct {
+    bool valid;
+    uint16_t type;
+    char pattern[CTL_NAME_MAX];
+    struct ctl_stats st;
+} snap;
+
+void ctl_stats_snapshot_drop(void)
+{
+    snap.valid = false;
+}
+
+/* A listing's items, compacted in id order: CtlTopicInfo or CtlSubInfo,
+ * both of which start with their u32 id. */
+struct items {
+    const void *base;
+    uint32_t n;
+    size_t stride;
+    size_t name_off;            /* of the struct tern_str that is its name */
+};
+static_assert(offsetof(struct CtlTopicInfo, topic_id) == 0, "id first");
+static_assert(offsetof(struct CtlSubInfo, sub_id) == 0, "id first");
+
+static const uint8_t *item(const struct items *it, uint32_t i)
+{
+    return (const uint8_t *)it->base + (size_t)i * it->stride;
+}
+
+static uint32_t item_id(const struct items *it, uint32_t i)
+{
+    uint32_t id;
+
+    memcpy(&id, item(it, i), sizeof(id));
+    return id;
+}
+
+/* The page [*first, *first + *count) from id from on, within *budget
+ * bytes: a binary search for the first id, then as many as fit. */
+static void page_of(const struct items *it, uint32_t from, size_t *budget, uint32_t *first,
+                    uint32_t *count)
+{
+    uint32_t lo = 0, hi = it->n;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (item_id(it, mid) < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = lo;
+    for (; lo < it->n; lo++) {
+        struct tern_str name;
+        memcpy(&name, item(it, lo) + it->name_off, sizeof(name));
+        if (*budget < CTL_PAGE_ITEM + name.len)
+            break;
+        *budget -= CTL_PAGE_ITEM + name.len;
+    }
+    *count = lo - *first;
+}
+
+/* Whether items follow the page, and the cursor to ask for next. */
+static bool page_next(const struct items *it, uint32_t first, uint32_t count, uint32_t from,
+                      uint32_t *next)
+{
+    if (first + count < it->n) {
+        *next = item_id(it, first + count);
+        return true;
+    }
+    *next = count ? item_id(it, first + count - 1) + 1 : from;
+    return false;
+}
+
+static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str filter,
+                        uint32_t topic_from, uint32_t sub_from)
 {
     struct ctl *ctl = conn->ctl;
     char err[CTL_ERR_MAX] = "", pattern[CTL_NAME_MAX];
     struct ctl_stats st = { 0 };
+    size_t budget = CTL_PAGE_BYTES;
+    uint32_t tf = 0, tn = 0, sfi = 0, sn = 0;
+    bool first = topic_from == 0 && sub_from == 0;
     int64_t n;
     int rc;
 
@@ -214,37 +306,58 @@ static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str fi
     rc = filter.len ? ctl_name_check("pattern", filter, true, pattern, err, sizeof(err)) : 0;
     if (!filter.len)
         pattern[0] = '\0';
-    if (rc == 0)
+    if (rc == 0 && (first || !snap.valid || snap.type != type || strcmp(snap.pattern, pattern))) {
+        snap.valid = false;
         rc = ctl_stats(ctl, type == CtlSubList_TYPE_ID ? NULL : pattern,
-                       type == CtlSubList_TYPE_ID ? pattern : NULL, &st, err, sizeof(err));
-    if (rc < 0)
-        memset(&st, 0, sizeof(st));
+                       type == CtlSubList_TYPE_ID ? pattern : NULL, &snap.st, err, sizeof(err));
+        if (rc == 0) {
+            snap.valid = true;
+            snap.type = type;
+            snprintf(snap.pattern, sizeof(snap.pattern), "%s", pattern);
+        }
+    }
+    if (rc == 0)
+        st = snap.st;
+    struct items ti = { st.topics, type == CtlSubList_TYPE_ID ? 0 : st.n_topics,
+                        sizeof(*st.topics), offsetof(struct CtlTopicInfo, name) };
+    struct items si = { st.subs, type == CtlTopicList_TYPE_ID ? 0 : st.n_subs,
+                        sizeof(*st.subs), offsetof(struct CtlSubInfo, pattern) };
+    uint32_t t_next, s_next;
+    page_of(&ti, topic_from, &budget, &tf, &tn);
+    page_of(&si, sub_from, &budget, &sfi, &sn);
+    bool t_more = page_next(&ti, tf, tn, topic_from, &t_next);
+    bool s_more = page_next(&si, sfi, sn, sub_from, &s_next);
     if (type == CtlTopicList_TYPE_ID) {
-        struct CtlTopicListReply r = { rc, tern_str_from_cstr(err), { 0 } };
-        r.topics.items = st.topics;
-        r.topics.count = st.n_topics;
+        struct CtlTopicListReply r = { rc, tern_str_from_cstr(err), { 0 }, t_more, t_next };
+        r.topics.items = st.topics + tf;
+        r.topics.count = tn;
         n = CtlTopicListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     } else if (type == CtlSubList_TYPE_ID) {
-        struct CtlSubListReply r = { rc, tern_str_from_cstr(err), { 0 } };
-        r.subs.items = st.subs;
-        r.subs.count = st.n_subs;
+        struct CtlSubListReply r = { rc, tern_str_from_cstr(err), { 0 }, s_more, s_next };
+        r.subs.items = st.subs + sfi;
+        r.subs.count = sn;
         n = CtlSubListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     } else {
-        struct CtlStatsReply r = { rc, tern_str_from_cstr(err), { 0 }, { 0 }, { 0 }, 0, 0 };
-        r.topics.items = st.topics;
-        r.topics.count = st.n_topics;
-        r.subs.items = st.subs;
-        r.subs.count = st.n_subs;
-        r.clients.items = st.clients;
-        r.clients.count = st.n_clients;
-        r.pool_free = st.pool_free;
-        r.pool_size = st.pool_size;
-        r.storage_errors = st.storage_errors;
+        struct CtlStatsReply r = { .status = rc, .error = tern_str_from_cstr(err),
+                                   .more = t_more || s_more, .topic_next = t_next,
+                                   .sub_next = s_next };
+        r.topics.items = st.topics + tf;
+        r.topics.count = tn;
+        r.subs.items = st.subs + sfi;
+        r.subs.count = sn;
+        /* Pool, storage and clients (at most max_clients, 127) with the
+         * first page. */
+        if (first) {
+            r.clients.items = st.clients;
+            r.clients.count = st.n_clients;
+            r.pool_free = st.pool_free;
+            r.pool_size = st.pool_size;
+            r.storage_errors = st.storage_errors;
+        }
         n = CtlStatsReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     }
     if (n == TERN_CODEC_ENOSPACE) {
-        ctl_conn_reply(conn, -EMSGSIZE, "reply larger than the largest control message: "
-                       "narrow it with a pattern", 0);
+        ctl_conn_reply(conn, -EMSGSIZE, "reply larger than the largest control message", 0);
         return;
     }
     if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
@@ -253,20 +366,92 @@ static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str fi
 
 static int on_topic_list(const struct CtlTopicList *m, void *clientd)
 {
-    reply_stats(clientd, CtlTopicList_TYPE_ID, m->pattern);
+    reply_stats(clientd, CtlTopicList_TYPE_ID, m->pattern, m->from, 0);
     return 0;
 }
 
 static int on_sub_list(const struct CtlSubList *m, void *clientd)
 {
-    reply_stats(clientd, CtlSubList_TYPE_ID, m->pattern);
+    reply_stats(clientd, CtlSubList_TYPE_ID, m->pattern, 0, m->from);
     return 0;
 }
 
 static int on_stats(const struct CtlStats *m, void *clientd)
 {
+    reply_stats(clientd, CtlStats_TYPE_ID, (struct tern_str){ "", 0 }, m->topic_from,
+                m->sub_from);
+    return 0;
+}
+
+static void reply_many(struct ctl_conn *conn, int rc, const char *err, uint32_t done)
+{
+    struct ctl *ctl = conn->ctl;
+    struct CtlManyReply r = { rc, tern_str_from_cstr(err), done, { ctl->many_ids, done } };
+    int64_t n = CtlManyReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+
+    if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
+        conn->closing = true;
+}
+
+static int on_topic_create_many(const struct CtlTopicCreateMany *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    (void)id;
+    uint32_t done;
+    rc = ctl_topic_create_many(conn->ctl, &m->names, &done, conn->ctl->many_ids, err,
+                               sizeof(err));
+    reply_many(conn, rc, err, done);
+    return 0;
+}
+
+static int on_sub_open_many(const struct CtlSubOpenMany *m, void *clientd)
+{
+    CTL_ACTION_BEGIN(conn, clientd);
+    (void)id;
+    uint32_t done;
+    if (!need_app(conn))
+        return 0;
+    rc = ctl_sub_open_many(conn->ctl, conn->client_id, &m->subs, &done, conn->ctl->many_ids,
+                           err, sizeof(err));
+    reply_many(conn, rc, err, done);
+    return 0;
+}
+
+static int on_server_info(const struct CtlServerInfo *m, void *clientd)
+{
+    struct ctl_conn *conn = clientd;
+    struct ctl *ctl = conn->ctl;
+    const struct DpHelloReply *d = &ctl->dp_info;
+    struct CtlServerInfoReply r = {
+        .max_topics = ctl->max_topics, .max_subs = ctl->max_subs,
+        .max_clients = ctl->max_clients, .max_links = d->max_links,
+        .fanout_max = d->fanout_max, .sub_links_max = d->sub_links_max,
+        .name_max = d->name_max, .topic_bytes = d->topic_bytes, .sub_bytes = d->sub_bytes,
+        .link_bytes = d->link_bytes, .client_bytes = d->client_bytes,
+        .ring_bytes = d->ring_bytes, .default_depth = ctl->cfg.default_depth,
+        .state_bytes = d->state_bytes, .pool_bytes = d->pool_bytes,
+    };
+    char err[CTL_ERR_MAX] = "";
+    struct ctl_stats st;
+    int64_t n;
+
     (void)m;
-    reply_stats(clientd, CtlStats_TYPE_ID, (struct tern_str){ "", 0 });
+    conn->handled = true;
+    /* What is used now: one snapshot (links: those of tern-control's
+     * subscriptions; storage's own are not counted). */
+    ctl_stats_snapshot_drop();
+    r.status = ctl_stats(ctl, NULL, NULL, &st, err, sizeof(err));
+    r.error = tern_str_from_cstr(err);
+    if (r.status == 0) {
+        r.topics_used = st.n_topics;
+        r.subs_used = st.n_subs;
+        r.clients_used = st.n_clients;
+        for (uint32_t i = 0; i < st.n_subs; i++)
+            r.links_used += st.subs[i].topics;
+    }
+    n = CtlServerInfoReply_encode(&r, ctl->tx, CTL_MSG_MAX);
+    if (n < 0 || tern__sock_send(conn->fd, ctl->tx, (size_t)n, -1) < 0)
+        conn->closing = true;
     return 0;
 }
 
@@ -284,6 +469,9 @@ static const struct ctl_handlers handlers = {
     .on_CtlSubClose = on_sub_close,
     .on_CtlSubList = on_sub_list,
     .on_CtlStats = on_stats,
+    .on_CtlServerInfo = on_server_info,
+    .on_CtlTopicCreateMany = on_topic_create_many,
+    .on_CtlSubOpenMany = on_sub_open_many,
 };
 
 void ctl_conn_message(struct ctl_conn *conn, const uint8_t *buf, size_t len, int passed_fd)

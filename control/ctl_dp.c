@@ -137,9 +137,28 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
     return 0;
 }
 
-int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t errlen)
+int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen)
 {
-    struct DpStats m = { 0 };
+    struct DpManyReply r;
+    ssize_t n = exchange(ctl, len, -1, err, errlen);
+
+    *done = 0;
+    if (n < 0)
+        return (int)n;
+    if (DpManyReply_decode(&r, ctl->dp.rx, (size_t)n) < 0) {
+        link_lost(ctl, "malformed reply");
+        return ctl_fail(err, errlen, -EPROTO, "malformed reply from the dataplane");
+    }
+    *done = r.done;
+    if (r.status < 0)
+        return ctl_fail(err, errlen, r.status, "dataplane: %s", dp_reason(r.error));
+    return 0;
+}
+
+int ctl_dp_stats(struct ctl *ctl, uint32_t topic_from, uint32_t sub_from,
+                 struct DpStatsReply *out, char *err, size_t errlen)
+{
+    struct DpStats m = { 0, topic_from, sub_from };
     ssize_t n = exchange(ctl, DpStats_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
 
     if (n < 0)
@@ -206,6 +225,8 @@ static int connect_attempt(struct ctl *ctl, char *err, size_t errlen)
     ctl->max_subs = min_u32(r.max_subs, ctl->cfg.max_subs);
     ctl->max_clients = min_u32(r.max_clients, ctl->cfg.max_clients);
     ctl->first_client_lcore = r.first_client_lcore;
+    ctl->dp_info = r;
+    ctl->dp_info.error = ctl->dp_info.file_prefix = (struct tern_str){ "", 0 };  /* views dp.rx */
 
     rc = ctl_loop_add_file(ctl->loop, fd, CTL_READABLE, on_dp_readable, ctl);
     if (rc < 0)

@@ -27,99 +27,121 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "ctl.h"
 
-#define RC_MAX_TOPICS 4096
-#define RC_MAX_SUBS 4096
 #define RC_MAX_CLIENTS 1024
 #define RC_MAX_PUBS 64
 
-/* DpStats views dp.rx, which the next request reuses: copy out first. */
+/* What the pages of DpStats said.  Topics and subscriptions are adopted as
+ * each page arrives (no dataplane call in between: a page views dp.rx);
+ * clients are kept for after, when reclaiming one may call the dataplane. */
 struct rc_state {
-    struct { uint32_t id, excl_owner; char name[CTL_NAME_MAX]; } topics[RC_MAX_TOPICS];
-    struct { uint32_t id, client, depth; uint8_t policy; char pattern[CTL_NAME_MAX]; }
-        subs[RC_MAX_SUBS];
     struct {
         uint32_t id, pid, lcore, n_pubs;
         char name[CTL_NAME_MAX];
         uint32_t pubs[RC_MAX_PUBS];
     } clients[RC_MAX_CLIENTS];
-    uint32_t nt, ns, nc;
-    uint8_t have[RC_MAX_TOPICS];    /* topic ids the dataplane has */
+    uint32_t nc;
+    uint8_t *have;                  /* [max_topics]: topic ids the dataplane has */
+    uint32_t *orphans, n_orphans;   /* its topics we cannot adopt: deleted after */
 };
+
+static void adopt_topic(struct ctl *ctl, struct rc_state *rs, const struct DpTopicStats *ts)
+{
+    char name[CTL_NAME_MAX];
+    struct ctl_topic *tp;
+    uint32_t id = ts->topic_id;
+
+    if (id >= ctl->max_topics || ctl_str(name, sizeof(name), ts->name) < 0 || !name[0]) {
+        if (rs->n_orphans < ctl->max_topics)
+            rs->orphans[rs->n_orphans++] = id;  /* nothing to adopt it by */
+        return;
+    }
+    rs->have[id] = 1;
+    tp = &ctl->topics[id];
+    if (!tp->used || strcmp(tp->name, name) != 0)
+        ctl_log(CTL_INFO, "topic %u adopted from the dataplane: '%s'", id, name);
+    ctl_topic_forget(ctl, id);
+    /* Publisher counts are rebuilt from the clients below. */
+    ctl_topic_adopt(ctl, id, name);
+    if (ts->excl_owner)
+        tp->excl_client = ts->excl_owner - 1;
+}
+
+static void adopt_sub(struct ctl *ctl, const struct DpSubStats *ss)
+{
+    struct ctl_sub *s;
+
+    if (ss->sub_id >= ctl->max_subs || ss->client_id >= ctl->max_clients)
+        return;
+    s = &ctl->subs[ss->sub_id];
+    *s = (struct ctl_sub){ true, ss->client_id, ss->policy, ss->ring_depth, "" };
+    if (ctl_str(s->pattern, sizeof(s->pattern), ss->pattern) < 0)
+        s->used = false;
+}
 
 static int snapshot(struct ctl *ctl, struct rc_state *rs)
 {
-    struct DpStatsReply st;
+    struct DpStatsReply st = { .more = true };
     struct DpTopicStats ts;
     struct DpSubStats ss;
     struct DpClientStats cs;
     char err[CTL_ERR_MAX];
     struct tern_iter it;
-    int rc = ctl_dp_stats(ctl, &st, err, sizeof(err));
+    uint32_t tf = 0, sf = 0;
+    int rc;
 
-    if (rc < 0) {
-        ctl_log(CTL_ERROR, "cannot read the dataplane's state: %s", err);
-        return rc;
-    }
-    memset(rs, 0, sizeof(*rs));
-    it = DpTopicStats_list_iter(&st.topics);
-    while (rs->nt < RC_MAX_TOPICS && DpTopicStats_list_next(&it, &ts)) {
-        rs->topics[rs->nt].id = ts.topic_id;
-        rs->topics[rs->nt].excl_owner = ts.excl_owner;
-        ctl_str(rs->topics[rs->nt++].name, CTL_NAME_MAX, ts.name);
-    }
-    it = DpSubStats_list_iter(&st.subs);
-    while (rs->ns < RC_MAX_SUBS && DpSubStats_list_next(&it, &ss)) {
-        rs->subs[rs->ns].id = ss.sub_id;
-        rs->subs[rs->ns].client = ss.client_id;
-        rs->subs[rs->ns].depth = ss.ring_depth;
-        rs->subs[rs->ns].policy = ss.policy;
-        ctl_str(rs->subs[rs->ns++].pattern, CTL_NAME_MAX, ss.pattern);
-    }
-    it = DpClientStats_list_iter(&st.clients);
-    while (rs->nc < RC_MAX_CLIENTS && DpClientStats_list_next(&it, &cs)) {
-        __typeof__(rs->clients[0]) *c = &rs->clients[rs->nc++];
-        c->id = cs.client_id;
-        c->pid = cs.pid;
-        c->lcore = cs.lcore_id;
-        ctl_str(c->name, CTL_NAME_MAX, cs.name);
-        for (uint32_t k = 0; k < cs.pub_topics.count && c->n_pubs < RC_MAX_PUBS; k++)
-            c->pubs[c->n_pubs++] = tern_list_u32_at(&cs.pub_topics, k);
+    rs->nc = 0;
+    rs->n_orphans = 0;
+    ctl->sub_free_hint = 0;
+    memset(rs->have, 0, ctl->max_topics);
+    memset(ctl->pubs, 0, (size_t)ctl->max_clients * ctl->max_topics * sizeof(*ctl->pubs));
+    while (st.more) {
+        rc = ctl_dp_stats(ctl, tf, sf, &st, err, sizeof(err));
+        if (rc < 0) {
+            ctl_log(CTL_ERROR, "cannot read the dataplane's state: %s", err);
+            return rc;
+        }
+        it = DpTopicStats_list_iter(&st.topics);
+        while (DpTopicStats_list_next(&it, &ts))
+            adopt_topic(ctl, rs, &ts);
+        it = DpSubStats_list_iter(&st.subs);
+        while (DpSubStats_list_next(&it, &ss))
+            adopt_sub(ctl, &ss);
+        it = DpClientStats_list_iter(&st.clients);
+        while (rs->nc < RC_MAX_CLIENTS && DpClientStats_list_next(&it, &cs)) {
+            __typeof__(rs->clients[0]) *c = &rs->clients[rs->nc++];
+            c->id = cs.client_id;
+            c->pid = cs.pid;
+            c->lcore = cs.lcore_id;
+            c->n_pubs = 0;
+            ctl_str(c->name, CTL_NAME_MAX, cs.name);
+            for (uint32_t k = 0; k < cs.pub_topics.count && c->n_pubs < RC_MAX_PUBS; k++)
+                c->pubs[c->n_pubs++] = tern_list_u32_at(&cs.pub_topics, k);
+        }
+        /* An older dataplane sends one page and no cursor. */
+        if (st.more && st.topic_next <= tf && st.sub_next <= sf)
+            break;
+        tf = st.topic_next;
+        sf = st.sub_next;
     }
     return 0;
 }
 
-static void adopt_topics(struct ctl *ctl, struct rc_state *rs)
+static void delete_orphans(struct ctl *ctl, struct rc_state *rs)
 {
     char err[CTL_ERR_MAX];
 
-    for (uint32_t i = 0; i < rs->nt && ctl_dp_up(ctl); i++) {
-        uint32_t id = rs->topics[i].id;
-        struct ctl_topic *tp;
-
-        if (id >= ctl->max_topics || !rs->topics[i].name[0]) {
-            struct DpTopicDelete m = { id };   /* nothing to adopt it by */
-            ctl_dp_call(ctl, DpTopicDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err,
-                        sizeof(err));
-            continue;
-        }
-        rs->have[id] = 1;
-        tp = &ctl->topics[id];
-        if (!tp->used || strcmp(tp->name, rs->topics[i].name) != 0)
-            ctl_log(CTL_INFO, "topic %u adopted from the dataplane: '%s'", id,
-                    rs->topics[i].name);
-        /* Publisher counts are rebuilt from the clients below. */
-        *tp = (struct ctl_topic){ .used = true, .excl_client = CTL_NONE };
-        strcpy(tp->name, rs->topics[i].name);
-        if (rs->topics[i].excl_owner)
-            tp->excl_client = rs->topics[i].excl_owner - 1;
+    for (uint32_t i = 0; i < rs->n_orphans && ctl_dp_up(ctl); i++) {
+        struct DpTopicDelete m = { rs->orphans[i] };
+        ctl_dp_call(ctl, DpTopicDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err,
+                    sizeof(err));
     }
-    memset(ctl->pubs, 0, (size_t)ctl->max_clients * ctl->max_topics * sizeof(*ctl->pubs));
 }
 
 static void on_zombie_exit(struct ctl_loop *loop, int fd, void *clientd, unsigned mask)
@@ -154,13 +176,7 @@ static void adopt_client(struct ctl *ctl, struct rc_state *rs, uint32_t k)
                               .lcore_id = a->lcore, .pidfd = -1 };
     strcpy(c->name, a->name);
     strcpy(c->cpus, "?");            /* not told: it said so to our predecessor */
-    for (uint32_t i = 0; i < rs->ns; i++) {
-        if (rs->subs[i].client != a->id || rs->subs[i].id >= ctl->max_subs)
-            continue;
-        struct ctl_sub *s = &ctl->subs[rs->subs[i].id];
-        *s = (struct ctl_sub){ true, a->id, rs->subs[i].policy, rs->subs[i].depth, "" };
-        strcpy(s->pattern, rs->subs[i].pattern);
-    }
+    /* Its subscriptions were adopted with the pages (adopt_sub()). */
     for (uint32_t i = 0; i < a->n_pubs; i++) {
         if (a->pubs[i] >= ctl->max_topics || !ctl->topics[a->pubs[i]].used)
             continue;
@@ -183,11 +199,18 @@ static void adopt_client(struct ctl *ctl, struct rc_state *rs, uint32_t k)
 int ctl_reconcile(struct ctl *ctl)
 {
     static struct rc_state rs;
-    int rc = snapshot(ctl, &rs);
+    int rc;
 
+    free(rs.have);
+    free(rs.orphans);
+    rs.have = malloc(ctl->max_topics ? ctl->max_topics : 1);
+    rs.orphans = malloc((ctl->max_topics ? ctl->max_topics : 1) * sizeof(*rs.orphans));
+    if (!rs.have || !rs.orphans)
+        return -ENOMEM;
+    rc = snapshot(ctl, &rs);
     if (rc < 0)
         return rc;
-    adopt_topics(ctl, &rs);
+    delete_orphans(ctl, &rs);
     for (uint32_t k = 0; k < rs.nc && ctl_dp_up(ctl); k++)
         if (rs.clients[k].id < ctl->max_clients)
             adopt_client(ctl, &rs, k);

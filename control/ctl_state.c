@@ -68,6 +68,11 @@ int ctl_str(char *dst, size_t cap, struct tern_str s)
     return 0;
 }
 
+static const char *topic_key(void *ctx, uint32_t id)
+{
+    return ((struct ctl *)ctx)->topics[id].name;
+}
+
 int ctl_init(struct ctl *ctl)
 {
     const struct tern_config *c = &ctl->cfg;
@@ -94,15 +99,21 @@ int ctl_init(struct ctl *ctl)
     ctl->topic_infos = calloc(c->max_topics, sizeof(*ctl->topic_infos));
     ctl->sub_infos = calloc(c->max_subs, sizeof(*ctl->sub_infos));
     ctl->client_infos = calloc(c->max_clients, sizeof(*ctl->client_infos));
+    /* A bulk request holds at most a datagram's worth of 4-byte items. */
+    ctl->many_ids = calloc(CTL_MSG_MAX / 4, sizeof(*ctl->many_ids));
     ctl->loop = ctl_loop_create(4096);
     if (!ctl->clients || !ctl->topics || !ctl->subs || !ctl->pubs || !ctl->rx || !ctl->tx ||
         !ctl->dp.rx || !ctl->dp.tx || !ctl->topic_infos || !ctl->sub_infos ||
-        !ctl->client_infos || !ctl->loop) {
+        !ctl->client_infos || !ctl->many_ids || !ctl->loop) {
         ctl_fini(ctl);
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < c->max_topics; i++)
         ctl->topics[i].excl_client = CTL_NONE;
+    if (tern__names_init(&ctl->topic_names, c->max_topics, topic_key, ctl) < 0) {
+        ctl_fini(ctl);
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -134,5 +145,7 @@ void ctl_fini(struct ctl *ctl)
     free(ctl->topic_infos);
     free(ctl->sub_infos);
     free(ctl->client_infos);
+    free(ctl->many_ids);
+    tern__names_fini(&ctl->topic_names);
     memset(ctl, 0, sizeof(*ctl));
 }

@@ -38,6 +38,7 @@ static void merge_counters(struct ctl *ctl, const struct DpStatsReply *dp)
             ctl->topic_infos[ts.topic_id].storage_errors = ts.storage_errors;
             ctl->topic_infos[ts.topic_id].storage_lost = ts.storage_lost;
             ctl->topic_infos[ts.topic_id].storage_header_damage = ts.storage_header_damage;
+            ctl->topic_infos[ts.topic_id].subscriptions = ts.subscriptions;
         }
     it = DpSubStats_list_iter(&dp->subs);
     while (DpSubStats_list_next(&it, &ss))
@@ -58,13 +59,10 @@ static void merge_counters(struct ctl *ctl, const struct DpStatsReply *dp)
 int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_pattern,
               struct ctl_stats *out, char *err, size_t errlen)
 {
-    struct DpStatsReply dp;
-    uint32_t i, n;
+    struct DpStatsReply dp = { .more = true };
+    uint32_t i, n, tf = 0, sf = 0;
     int rc;
 
-    rc = ctl_dp_stats(ctl, &dp, err, errlen);
-    if (rc < 0)
-        return rc;
     for (i = 0; i < ctl->max_topics; i++)
         ctl->topic_infos[i] = (struct CtlTopicInfo){
             .topic_id = i, .name = tern_str_from_cstr(ctl->topics[i].name),
@@ -78,19 +76,29 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
             .client_id = i, .pid = ctl->clients[i].pid,
             .name = tern_str_from_cstr(ctl->clients[i].name),
             .lcore_id = ctl->clients[i].lcore_id };
-    merge_counters(ctl, &dp);
-
-    /* Registry-only counts: subscriptions per topic, handles per client. */
-    for (i = 0; i < ctl->max_subs; i++) {
-        const struct ctl_sub *s = &ctl->subs[i];
-        if (!s->used)
-            continue;
-        if (s->client_id < ctl->max_clients)
-            ctl->client_infos[s->client_id].subs++;
-        for (uint32_t t = 0; t < ctl->max_topics; t++)
-            if (ctl->topics[t].used && tern_topic_match(s->pattern, ctl->topics[t].name))
-                ctl->topic_infos[t].subscriptions++;
+    /* The dataplane's counters come in pages (one datagram each), merged
+     * by id as they arrive; subscriptions per topic are its count of
+     * attached links, so no pattern is matched against every topic here. */
+    while (dp.more) {
+        rc = ctl_dp_stats(ctl, tf, sf, &dp, err, errlen);
+        if (rc < 0)
+            return rc;
+        merge_counters(ctl, &dp);
+        if (tf == 0 && sf == 0) {
+            out->pool_free = dp.pool_free;
+            out->pool_size = dp.pool_size;
+            out->storage_errors = dp.storage_errors;
+        }
+        if (dp.more && dp.topic_next <= tf && dp.sub_next <= sf)
+            break;      /* an older dataplane: one page, no cursor */
+        tf = dp.topic_next;
+        sf = dp.sub_next;
     }
+
+    /* Registry-only counts: handles per client. */
+    for (i = 0; i < ctl->max_subs; i++)
+        if (ctl->subs[i].used && ctl->subs[i].client_id < ctl->max_clients)
+            ctl->client_infos[ctl->subs[i].client_id].subs++;
     for (uint32_t c = 0; c < ctl->max_clients; c++)
         for (uint32_t t = 0; ctl->clients[c].used && t < ctl->max_topics; t++)
             ctl->client_infos[c].pubs += ctl->pubs[(size_t)c * ctl->max_topics + t];
@@ -112,9 +120,6 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
             ctl->client_infos[n++] = ctl->client_infos[i];
     out->clients = ctl->client_infos;
     out->n_clients = n;
-    out->pool_free = dp.pool_free;
-    out->pool_size = dp.pool_size;
-    out->storage_errors = dp.storage_errors;
     return 0;
 }
 
@@ -124,6 +129,7 @@ void ctl_stats_dump(struct ctl *ctl)
     struct ctl_stats st;
     uint32_t i;
 
+    ctl_stats_snapshot_drop();
     if (ctl_stats(ctl, NULL, NULL, &st, err, sizeof(err)) < 0) {
         ctl_log(CTL_WARN, "stats: %s", err);
         return;

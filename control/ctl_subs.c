@@ -26,12 +26,12 @@ static bool has_wildcard(const char *pattern)
     return false;
 }
 
-int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,
-                 uint32_t *id, char *err, size_t errlen)
+/* Check a subscription request and pick its id: *dm is what the
+ * dataplane is to create (its pattern viewing pattern); nothing changes. */
+static int sub_prepare(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,
+                       char *pattern, struct DpSubCreate *dm, char *err, size_t errlen)
 {
-    char pattern[CTL_NAME_MAX];
     uint32_t depth = m->depth ? m->depth : ctl->cfg.default_depth;
-    struct DpSubCreate dm;
     uint32_t i;
     int rc;
 
@@ -46,23 +46,88 @@ int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m
     if (m->has_fd && fd < 0)
         return ctl_fail(err, errlen, -EINVAL, "has_fd is set but no descriptor came with "
                         "the message");
-    for (i = 0; i < ctl->max_subs && ctl->subs[i].used; i++)
+    for (i = ctl->sub_free_hint; i < ctl->max_subs && ctl->subs[i].used; i++)
         ;
+    ctl->sub_free_hint = i;
     if (i == ctl->max_subs)
-        return ctl_fail(err, errlen, -ENOSPC, "too many subscriptions (max_subs = %u)",
-                        ctl->max_subs);
-    dm = (struct DpSubCreate){ i, client_id, tern_str_from_cstr(pattern), m->policy, depth,
-                               m->has_fd };
+        return ctl_fail(err, errlen, -ENOSPC, "too many subscriptions: all %u in use (raise "
+                        "[limits] max_subs)", ctl->max_subs);
+    *dm = (struct DpSubCreate){ i, client_id, tern_str_from_cstr(pattern), m->policy, depth,
+                                m->has_fd };
+    return 0;
+}
+
+static void sub_commit(struct ctl *ctl, const struct DpSubCreate *dm, const char *pattern)
+{
+    ctl->subs[dm->sub_id] = (struct ctl_sub){ true, dm->client_id, dm->policy, dm->depth, "" };
+    snprintf(ctl->subs[dm->sub_id].pattern, sizeof(ctl->subs[dm->sub_id].pattern), "%s",
+             pattern);
+}
+
+static void sub_forget(struct ctl *ctl, uint32_t sub_id)
+{
+    ctl->subs[sub_id].used = false;
+    if (sub_id < ctl->sub_free_hint)
+        ctl->sub_free_hint = sub_id;
+}
+
+int ctl_sub_open(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen *m, int fd,
+                 uint32_t *id, char *err, size_t errlen)
+{
+    char pattern[CTL_NAME_MAX];
+    struct DpSubCreate dm = { 0 };
+    int rc;
+
+    rc = sub_prepare(ctl, client_id, m, fd, pattern, &dm, err, errlen);
+    if (rc < 0)
+        return rc;
     rc = ctl_dp_call(ctl, DpSubCreate_encode(&dm, ctl->dp.tx, CTL_MSG_MAX),
                      m->has_fd ? fd : -1, err, errlen);
     if (rc < 0)
         return rc;
-    ctl->subs[i] = (struct ctl_sub){ true, client_id, m->policy, depth, "" };
-    strcpy(ctl->subs[i].pattern, pattern);
-    *id = i;
-    ctl_log(CTL_DEBUG, "subscription %u: client %u, '%s', %s, depth %u", i, client_id,
-            pattern, CtlPolicy_name(m->policy), depth);
+    sub_commit(ctl, &dm, pattern);
+    *id = dm.sub_id;
+    ctl_log(CTL_DEBUG, "subscription %u: client %u, '%s', %s, depth %u", dm.sub_id, client_id,
+            pattern, CtlPolicy_name(m->policy), dm.depth);
     return 0;
+}
+
+#define CTL_MANY_CHUNK 256          /* per datagram to the dataplane, as for topics */
+
+int ctl_sub_open_many(struct ctl *ctl, uint32_t client_id, const struct CtlSubOpen_list *subs,
+                      uint32_t *done, uint32_t *ids, char *err, size_t errlen)
+{
+    static struct DpSubCreate items[CTL_MANY_CHUNK];
+    uint32_t chunk[CTL_MANY_CHUNK];
+    struct tern_iter it = CtlSubOpen_list_iter(subs);
+    struct CtlSubOpen one;
+    int rc = 0;
+
+    *done = 0;
+    while (rc == 0 && *done < subs->count) {
+        uint32_t k = 0;
+        /* Reserved in the registry as prepared (the batch's ids differ);
+         * what the dataplane does not apply is forgotten again. */
+        while (k < CTL_MANY_CHUNK && CtlSubOpen_list_next(&it, &one)) {
+            char pattern[CTL_NAME_MAX];
+            if (one.has_fd)
+                rc = ctl_fail(err, errlen, -EINVAL, "a bulk subscription cannot pass an fd");
+            else
+                rc = sub_prepare(ctl, client_id, &one, -1, pattern, &items[k], err, errlen);
+            if (rc < 0)
+                break;
+            sub_commit(ctl, &items[k], pattern);
+            items[k].pattern = tern_str_from_cstr(ctl->subs[items[k].sub_id].pattern);
+            k++;
+        }
+        struct DpSubCreateMany m = { { items, NULL, k, 0 } };
+        for (uint32_t j = 0; j < k; j++)
+            chunk[j] = items[j].sub_id;
+        int drc = ctl_dp_many_apply(ctl, DpSubCreateMany_encode(&m, ctl->dp.tx, CTL_MSG_MAX),
+                                    chunk, k, sub_forget, ids, done, err, errlen);
+        rc = drc < 0 ? drc : rc;
+    }
+    return rc;
 }
 
 int ctl_sub_close(struct ctl *ctl, uint32_t client_id, uint32_t sub_id, char *err,
@@ -77,7 +142,7 @@ int ctl_sub_close(struct ctl *ctl, uint32_t client_id, uint32_t sub_id, char *er
     rc = ctl_dp_call(ctl, DpSubDelete_encode(&m, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);
     if (rc < 0)
         return rc;
-    ctl->subs[sub_id].used = false;
+    sub_forget(ctl, sub_id);
     return 0;
 }
 
@@ -85,5 +150,5 @@ void ctl_subs_forget(struct ctl *ctl, uint32_t client_id)
 {
     for (uint32_t i = 0; i < ctl->max_subs; i++)
         if (ctl->subs[i].used && ctl->subs[i].client_id == client_id)
-            ctl->subs[i].used = false;
+            sub_forget(ctl, i);
 }

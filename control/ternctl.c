@@ -6,6 +6,7 @@
  *   ternctl ... topic list [PATTERN]
  *   ternctl ... sub list [PATTERN]
  *   ternctl ... stats
+ *   ternctl ... server info
  *
  * Each command is one request message, handled in tern-control by the same
  * action function the applications' requests use; ternctl only turns the
@@ -26,7 +27,7 @@
 #include "ctl.h"
 #include "ternctl.h"
 
-#define NAME_MAX_LEN 63     /* topic names and patterns (TERN_NAME_MAX - 1) */
+#define NAME_MAX_LEN 255    /* topic names and patterns (TERN_TOPIC_MAX) */
 
 static bool json;
 static uint8_t buf[CTL_MSG_MAX];
@@ -42,6 +43,7 @@ static int usage(const char *why)
             "  topic list [PATTERN]  topics with message counts\n"
             "  sub list [PATTERN]    subscriptions with delivered/dropped/queued\n"
             "  stats                 topics, subscriptions and clients\n"
+            "  server info           limits, what is used, hugepage bytes per unit\n"
             "  -c FILE    node config naming the control socket (default: built-in)\n"
             "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
             "  --json     print JSON on stdout\n");
@@ -121,31 +123,83 @@ static int simple(int fd, int64_t len, const char *done_fmt, const char *name)
     return 0;
 }
 
+/* A page of a listing kept past the next call: the decoded lists view
+ * the bytes they came in. */
+static uint8_t *keep_page(size_t n)
+{
+    uint8_t *copy = malloc(n);
+
+    if (copy)
+        memcpy(copy, buf, n);
+    return copy;
+}
+
+static int pages_add(struct ternctl_pages *p)
+{
+    void *t = realloc(p->topics, (p->n + 1) * sizeof(*p->topics));
+    void *s;
+
+    if (!t)
+        return -ENOMEM;
+    p->topics = t;
+    s = realloc(p->subs, (p->n + 1) * sizeof(*p->subs));
+    if (!s)
+        return -ENOMEM;
+    p->subs = s;
+    p->topics[p->n] = (struct CtlTopicInfo_list){ 0 };
+    p->subs[p->n] = (struct CtlSubInfo_list){ 0 };
+    p->n++;
+    return 0;
+}
+
+/* Most pages a listing may take (65536 topics of 255 bytes take ~200). */
+#define PAGES_MAX 4096
+
 static int list(int fd, bool topics, const char *pattern)
 {
     struct tern_str p = tern_str_from_cstr(pattern ? pattern : "");
-    struct CtlTopicList tl = { p };
-    struct CtlSubList sl = { p };
-    struct CtlTopicListReply tr;
-    struct CtlSubListReply sr;
+    struct ternctl_pages pages = { 0 };
+    struct CtlTopicListReply tr = { .more = true };
+    struct CtlSubListReply sr = { .more = true };
+    uint32_t from = 0;
     ssize_t n;
 
-    n = call(fd, topics ? CtlTopicList_encode(&tl, buf, sizeof(buf))
-                        : CtlSubList_encode(&sl, buf, sizeof(buf)));
-    if (n < 0)
-        return fail((int)n, "tern-control: %s", strerror((int)-n));
-    if (topics ? CtlTopicListReply_decode(&tr, buf, (size_t)n) < 0
-               : CtlSubListReply_decode(&sr, buf, (size_t)n) < 0)
-        return fail(-EPROTO, "tern-control: malformed reply");
-    if ((topics ? tr.status : sr.status) < 0)
-        return topics ? fail(tr.status, "%.*s", (int)tr.error.len, tr.error.ptr)
-                      : fail(sr.status, "%.*s", (int)sr.error.len, sr.error.ptr);
+    while (topics ? tr.more : sr.more) {
+        struct CtlTopicList tl = { p, from };
+        struct CtlSubList sl = { p, from };
+        uint8_t *page;
+
+        n = call(fd, topics ? CtlTopicList_encode(&tl, buf, sizeof(buf))
+                            : CtlSubList_encode(&sl, buf, sizeof(buf)));
+        if (n < 0)
+            return fail((int)n, "tern-control: %s", strerror((int)-n));
+        if (topics ? CtlTopicListReply_decode(&tr, buf, (size_t)n) < 0
+                   : CtlSubListReply_decode(&sr, buf, (size_t)n) < 0)
+            return fail(-EPROTO, "tern-control: malformed reply");
+        if ((topics ? tr.status : sr.status) < 0)
+            return topics ? fail(tr.status, "%.*s", (int)tr.error.len, tr.error.ptr)
+                          : fail(sr.status, "%.*s", (int)sr.error.len, sr.error.ptr);
+        if (pages.n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(&pages) < 0)
+            return fail(-ENOMEM, "listing too long (more than %d pages)", PAGES_MAX);
+        /* Decode again from the kept copy: the views must outlive buf. */
+        if (topics) {
+            CtlTopicListReply_decode(&tr, page, (size_t)n);
+            pages.topics[pages.n - 1] = tr.topics;
+        } else {
+            CtlSubListReply_decode(&sr, page, (size_t)n);
+            pages.subs[pages.n - 1] = sr.subs;
+        }
+        uint32_t next = topics ? tr.next : sr.next;
+        if (next <= from && (topics ? tr.more : sr.more))
+            return fail(-EPROTO, "tern-control: a page that does not move on (from %u)", from);
+        from = next;
+    }
     if (json)
         printf("{\"status\":0,\"%s\":", topics ? "topics" : "subscriptions");
     if (topics)
-        ternctl_print_topics(stdout, &tr.topics, json);
+        ternctl_print_topics(stdout, &pages, json);
     else
-        ternctl_print_subs(stdout, &sr.subs, json);
+        ternctl_print_subs(stdout, &pages, json);
     if (json)
         printf("}\n");
     return 0;
@@ -153,21 +207,55 @@ static int list(int fd, bool topics, const char *pattern)
 
 static int stats(int fd)
 {
-    struct CtlStats m = { 0 };
-    struct CtlStatsReply r;
-    ssize_t n = call(fd, CtlStats_encode(&m, buf, sizeof(buf)));
+    struct ternctl_pages pages = { 0 };
+    struct CtlStatsReply r = { .more = true }, first = { 0 };
+    uint32_t tf = 0, sf = 0;
 
-    if (n < 0)
-        return fail((int)n, "tern-control: %s", strerror((int)-n));
-    if (CtlStatsReply_decode(&r, buf, (size_t)n) < 0)
-        return fail(-EPROTO, "tern-control: malformed reply");
-    if (r.status < 0)
-        return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
-    ternctl_print_stats(stdout, &r, json);
+    while (r.more) {
+        struct CtlStats m = { 0, tf, sf };
+        ssize_t n = call(fd, CtlStats_encode(&m, buf, sizeof(buf)));
+        uint8_t *page;
+
+        if (n < 0)
+            return fail((int)n, "tern-control: %s", strerror((int)-n));
+        if (CtlStatsReply_decode(&r, buf, (size_t)n) < 0)
+            return fail(-EPROTO, "tern-control: malformed reply");
+        if (r.status < 0)
+            return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
+        if (pages.n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(&pages) < 0)
+            return fail(-ENOMEM, "stats too long (more than %d pages)", PAGES_MAX);
+        CtlStatsReply_decode(&r, page, (size_t)n);
+        pages.topics[pages.n - 1] = r.topics;
+        pages.subs[pages.n - 1] = r.subs;
+        if (pages.n == 1)
+            first = r;
+        if (r.more && r.topic_next <= tf && r.sub_next <= sf)
+            return fail(-EPROTO, "tern-control: a page that does not move on");
+        tf = r.topic_next;
+        sf = r.sub_next;
+    }
+    ternctl_print_stats(stdout, &first, &pages, json);
     return 0;
 }
 
-enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS };
+static int server_info(int fd)
+{
+    struct CtlServerInfo m = { 0 };
+    struct CtlServerInfoReply r;
+    ssize_t n = call(fd, CtlServerInfo_encode(&m, buf, sizeof(buf)));
+
+    if (n < 0)
+        return fail((int)n, "tern-control: %s", strerror((int)-n));
+    if (CtlServerInfoReply_decode(&r, buf, (size_t)n) < 0)
+        return fail(-EPROTO, "tern-control: malformed reply");
+    if (r.status < 0)
+        return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
+    ternctl_print_info(stdout, &r, json);
+    return 0;
+}
+
+enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS,
+           CMD_SERVER_INFO };
 
 /* Parse the words after the options.  @return the command, or -1 after
  * printing why (usage). */
@@ -191,6 +279,8 @@ static int parse_cmd(int argc, char **argv, const char **arg)
         cmd = CMD_SUB_LIST, opt_arg = 1;
     else if (!strcmp(a, "stats"))
         cmd = CMD_STATS;
+    else if (!strcmp(a, "server") && b && !strcmp(b, "info"))
+        cmd = CMD_SERVER_INFO;
     if (cmd < 0) {
         char why[160];
         snprintf(why, sizeof(why), "unknown command '%.40s%s%.40s'", a, b ? " " : "",
@@ -283,6 +373,9 @@ int main(int argc, char **argv)
             break;
         case CMD_SUB_LIST:
             rc = list(fd, false, arg);
+            break;
+        case CMD_SERVER_INFO:
+            rc = server_info(fd);
             break;
         default:
             rc = stats(fd);

@@ -8,9 +8,21 @@
 
 #include "ctl.tmsg.h"
 
-void ternctl_print_topics(FILE *f, const struct CtlTopicInfo_list *l, bool json);
-void ternctl_print_subs(FILE *f, const struct CtlSubInfo_list *l, bool json);
-void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, bool json);
+#include <stddef.h>
+
+/* The pages of one listing (tern-control sends long ones in pages). */
+struct ternctl_pages {
+    size_t n;
+    struct CtlTopicInfo_list *topics;   /* [n] */
+    struct CtlSubInfo_list *subs;       /* [n] */
+};
+
+void ternctl_print_topics(FILE *f, const struct ternctl_pages *p, bool json);
+void ternctl_print_subs(FILE *f, const struct ternctl_pages *p, bool json);
+/* r: the first page (pool, clients). */
+void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, const struct ternctl_pages *p,
+                         bool json);
+void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json);
 /* A JSON string literal for s (quotes included). */
 void ternctl_json_str(FILE *f, struct tern_str s);
 

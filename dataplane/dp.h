@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/tern_config.h"
+#include "common/tern_names.h"
 #include "bus/bus_pvt.h"
 
 #define DP_MAX_PUBS_PER_CLIENT 64
@@ -49,6 +50,22 @@ struct dp_durable {
 	uint64_t hdr_damage_seen;   /* the writer's header_damage count logged */
 };
 
+/* dp_index.c: what lets a change touch only what it changes. */
+struct dp_index {
+	struct tern__names topics;  /* live topic name -> id */
+	struct tern__names exact;   /* exact-name pattern -> first subscription on it */
+	uint32_t *sub_next;         /* next subscription on the same exact name */
+	uint32_t *live_topics, *topic_pos, n_live_topics;
+	uint32_t *wild_subs, *sub_pos, n_wild_subs;
+	uint32_t *fd_subs, *fd_pos;  /* subscriptions with a wake-up fd (n_armed_hint) */
+	uint32_t *free_links, n_free_links;     /* a stack */
+	uint32_t *retiring;         /* links waiting to retire (dp->n_retiring of them) */
+	/* Scratch of a change being prepared: what it will attach, and the
+	 * rings made for it before anything is committed. */
+	uint32_t *plan, plan_n;
+	struct rte_ring **plan_rings;
+};
+
 struct dp {
 	const struct tern_config *cfg;
 	struct tern__shm *shm;
@@ -57,6 +74,7 @@ struct dp {
 	int *sub_fd;                /* eventfd per subscription, -1: none */
 	struct dp_client *clients;
 	uint32_t n_retiring;        /* links waiting for their topic to move on */
+	struct dp_index ix;
 	uint32_t n_armed_hint;      /* subscriptions with a wake-up fd */
 	volatile bool stop;
 	/* storage role (dp_storage.c) */
@@ -79,7 +97,28 @@ int dp_state_create(struct dp *dp);
 int dp_mkdir_p(const char *path, mode_t mode);
 void dp_state_destroy(struct dp *dp);
 
-/* dp_topics.c: each returns 0 or a negative errno, with errmsg filled. */
+/* dp_index.c */
+int dp_index_init(struct dp *dp);
+void dp_index_fini(struct dp *dp);
+bool dp_pattern_is_exact(const char *pattern);
+int64_t dp_index_topic_find(const struct dp *dp, const char *name);
+void dp_index_topic_add(struct dp *dp, uint32_t id);
+void dp_index_topic_del(struct dp *dp, uint32_t id);
+void dp_index_sub_add(struct dp *dp, uint32_t id);
+void dp_index_sub_del(struct dp *dp, uint32_t id);
+/* Subscriptions with a wake-up fd, the ones dp_wake_subs() visits. */
+void dp_index_fd_add(struct dp *dp, uint32_t id);
+void dp_index_fd_del(struct dp *dp, uint32_t id);
+/* Live, unfenced subscriptions matching topic name, into out (room for
+ * every subscription); returns how many. */
+uint32_t dp_index_subs_for(struct dp *dp, const char *name, uint32_t *out);
+/* Live topics matching pattern, into out (room for every topic). */
+uint32_t dp_index_topics_for(struct dp *dp, const char *pattern, uint32_t *out);
+
+/* dp_topics.c: each returns 0 or a negative errno, with errmsg filled.
+ * Each change is all or nothing: every limit is checked and every ring
+ * made before anything shared changes, so a refused change leaves the
+ * node exactly as it was. */
 int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, size_t errlen);
 int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen);
 int dp_pub_open(struct dp *dp, uint32_t topic, uint32_t client, bool exclusive,
@@ -97,8 +136,11 @@ void dp_sub_unhook(struct dp *dp, uint32_t sub_id);
 uint32_t dp_retire_links(struct dp *dp);
 /* Wake armed subscribers with data waiting; returns wake-ups sent. */
 uint32_t dp_wake_subs(struct dp *dp);
+/* Hugepage bytes of one link ring of depth (beside its slot). */
+size_t dp_ring_bytes(uint32_t depth);
 uint64_t dp_pool_free(const struct dp *dp);
 uint64_t dp_pool_size(const struct dp *dp);
+uint64_t dp_pool_bytes(const struct dp *dp);   /* hugepage bytes of the pools' objects */
 
 /* dp_fence.c: a new tern-control incarnation fences the earlier one's
  * clients; returns how many. */
@@ -113,6 +155,9 @@ int dp_storage_loop(void *arg);     /* rte_eal_remote_launch() entry */
 void dp_storage_acks(struct dp *dp);
 uint64_t dp_storage_last_seq(struct dp *dp, const char *topic);
 bool dp_storage_stores(struct dp *dp, const char *topic);
+/* Can the log store topic under its file names?  0, or -ENAMETOOLONG with
+ * err filled (a topic no rule stores is fine). */
+int dp_storage_name_check(struct dp *dp, const char *topic, char *err, size_t errlen);
 void dp_storage_close(struct dp *dp);
 
 /* dp_marks.c: sequence reservation for stored topics (main lcore only). */

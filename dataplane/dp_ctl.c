@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -48,39 +49,83 @@ static int reply_status(struct dp *dp, int status, const char *err)
 	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
 }
 
-static int reply_stats(struct dp *dp)
+/* A stats page holds topics and subscriptions up to this many encoded
+ * bytes (a guess from name lengths, on the safe side), so that with the
+ * clients of the first page it stays below tern-control's largest
+ * datagram, 192 KiB, whatever the names. */
+#define DP_STATS_PAGE_BYTES (96 * 1024)
+#define DP_STATS_ITEM_BYTES 64      /* an item's encoding without its name */
+
+/* Delivered counts per topic, summed over its links once per snapshot
+ * (the first page): O(links), not O(topics x links). */
+static uint64_t *delivered_of(struct dp *dp, bool fresh)
 {
-	static struct DpTopicStats ts[4096];
-	static struct DpSubStats ss[4096];
+	static uint64_t *sum;
+	struct tern__shm *shm = dp->shm;
+
+	if (sum == NULL && (sum = calloc(shm->max_topics, sizeof(*sum))) == NULL)
+		return NULL;
+	if (!fresh)
+		return sum;
+	for (uint32_t i = 0; i < shm->max_topics; i++)
+		sum[i] = tern__shm_topic(shm, i)->delivered_gone;
+	for (uint32_t l = 0; l < shm->max_links; l++) {
+		struct tern__link *k = tern__shm_link(shm, l);
+		if (k->state != TERN__FREE && k->topic_id < shm->max_topics &&
+		    dp->link_topic_inc[l] == dp->topic_inc[k->topic_id])
+			sum[k->topic_id] += k->delivered;
+	}
+	return sum;
+}
+
+/* tern-control's subscriptions on topic t now (its fan-out, storage's
+ * excluded). */
+static uint32_t topic_subs(struct dp *dp, const struct tern__topic *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->n_pending; i++)
+		n += tern__shm_link(dp->shm, t->pending[i].link_id)->sub_id < dp->cfg->max_subs;
+	return n;
+}
+
+static int reply_stats(struct dp *dp, const struct DpStats *q)
+{
+	static struct DpTopicStats *ts;
+	static struct DpSubStats *ss;
 	static struct DpClientStats cs[RTE_MAX_LCORE];
 	struct tern__shm *shm = dp->shm;
 	struct DpStatsReply r = { .pool_free = dp_pool_free(dp), .pool_size = dp_pool_size(dp),
 				  .storage_errors = dp->storage_errors };
-	uint32_t nt = 0, ns = 0, nc = 0;
+	bool first = q->topic_from == 0 && q->sub_from == 0;
+	uint64_t *delivered = delivered_of(dp, first);
+	uint32_t nt = 0, ns = 0, nc = 0, i;
+	size_t bytes = 0;
 
-	for (uint32_t i = 0; i < shm->max_topics && nt < RTE_DIM(ts); i++) {
+	if (ts == NULL)
+		ts = calloc(shm->max_topics, sizeof(*ts));
+	if (ss == NULL)
+		ss = calloc(shm->max_subs, sizeof(*ss));
+	if (ts == NULL || ss == NULL || delivered == NULL)
+		return reply_status(dp, -ENOMEM, "no memory for a stats page");
+	for (i = q->topic_from; i < shm->max_topics && bytes < DP_STATS_PAGE_BYTES; i++) {
 		struct tern__topic *t = tern__shm_topic(shm, i);
-		uint64_t delivered = t->delivered_gone;
 		if (t->state != TERN__LIVE)
 			continue;
-		for (uint32_t l = 0; l < shm->max_links; l++) {
-			struct tern__link *k = tern__shm_link(shm, l);
-			if (k->state != TERN__FREE && k->topic_id == i &&
-			    dp->link_topic_inc[l] == dp->topic_inc[i])
-				delivered += k->delivered;
-		}
 		ts[nt++] = (struct DpTopicStats){ .topic_id = i, .published = t->seq,
-			.delivered = delivered, .publishers = t->n_publishers,
+			.delivered = delivered[i], .publishers = t->n_publishers,
 			.name = tern_str_from_cstr(t->name), .excl_owner = t->excl_owner,
 			.stored = dp_storage_stores(dp, t->name),
 			.storage_errno = __atomic_load_n(&t->storage_errno, __ATOMIC_RELAXED),
 			.storage_errors = t->storage_errors, .storage_lost = t->storage_lost,
 			.storage_header_damage = t->storage_header_damage,
-			.seq_limit = t->seq_limit };
+			.seq_limit = t->seq_limit, .subscriptions = topic_subs(dp, t) };
+		bytes += DP_STATS_ITEM_BYTES + strlen(t->name);
 	}
+	r.topic_next = i;
 	/* Slots past tern-control's ranges are the storage role's own: they are
 	 * not tern-control's to list or reclaim (telemetry shows them). */
-	for (uint32_t i = 0; i < dp->cfg->max_subs && ns < RTE_DIM(ss); i++) {
+	for (i = q->sub_from; i < dp->cfg->max_subs && bytes < DP_STATS_PAGE_BYTES; i++) {
 		struct tern__sub *s = tern__shm_sub(shm, i);
 		uint64_t dropped = 0, depth = 0;
 		if (s->state != TERN__LIVE)
@@ -94,8 +139,11 @@ static int reply_stats(struct dp *dp)
 			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links,
 			.client_id = s->client_id, .pattern = tern_str_from_cstr(s->pattern),
 			.policy = (uint8_t)s->policy, .ring_depth = s->depth };
+		bytes += DP_STATS_ITEM_BYTES + strlen(s->pattern);
 	}
-	for (uint32_t i = 0; i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
+	r.sub_next = i;
+	r.more = r.topic_next < shm->max_topics || r.sub_next < dp->cfg->max_subs;
+	for (i = 0; first && i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
 		struct tern__client *c = tern__shm_client(shm, i);
 		if (!dp->clients[i].live)
 			continue;
@@ -121,6 +169,13 @@ static int reply_hello(struct dp *dp, const struct DpHello *h)
 		.file_prefix = tern_str_from_cstr(cfg->file_prefix),
 		.max_topics = cfg->max_topics, .max_subs = cfg->max_subs,
 		.max_clients = cfg->max_clients, .first_client_lcore = cfg->first_client_lcore,
+		.max_links = dp->shm->max_links, .fanout_max = TERN_FANOUT_MAX,
+		.sub_links_max = TERN_SUB_LINKS_MAX, .name_max = TERN_NAME_MAX - 1,
+		.topic_bytes = sizeof(struct tern__topic), .sub_bytes = sizeof(struct tern__sub),
+		.link_bytes = sizeof(struct tern__link), .client_bytes = sizeof(struct tern__client),
+		.state_bytes = dp->shm->total_size, .pool_bytes = dp_pool_bytes(dp),
+		.links_used = dp->shm->max_links - dp->ix.n_free_links,
+		.ring_bytes = dp_ring_bytes(cfg->default_depth),
 	};
 
 	if (h->proto_version != DP_PROTO_VERSION) {
@@ -134,6 +189,71 @@ static int reply_hello(struct dp *dp, const struct DpHello *h)
 	r.epoch = dp->shm->epoch;
 	int64_t n = DpHelloReply_encode(&r, wbuf, sizeof(wbuf));
 	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
+}
+
+static int reply_many(struct dp *dp, int status, const char *err, uint32_t done)
+{
+	struct DpManyReply r = { status, tern_str_from_cstr(err), done };
+	int64_t n = DpManyReply_encode(&r, wbuf, sizeof(wbuf));
+
+	return n < 0 ? (int)n : tern__sock_send(dp->conn_fd, wbuf, (size_t)n, -1);
+}
+
+/* One topic create, as DpTopicCreate has it. */
+static int topic_create_msg(struct dp *dp, const struct DpTopicCreate *m, char *err, size_t errlen)
+{
+	char name[TERN_NAME_MAX];
+
+	cstr(name, sizeof(name), m->name);
+	if (m->name.len >= sizeof(name))
+		return snprintf(err, errlen, "topic name of %u bytes", m->name.len), -EINVAL;
+	return dp_topic_create(dp, m->topic_id, name, err, errlen);
+}
+
+/* One subscription create, as DpSubCreate has it (fd: the passed one or -1). */
+static int sub_create_msg(struct dp *dp, const struct DpSubCreate *m, int fd, char *err,
+			  size_t errlen)
+{
+	char name[TERN_NAME_MAX];
+
+	if (m->sub_id >= dp->cfg->max_subs || m->client_id >= dp->cfg->max_clients)
+		return snprintf(err, errlen, "subscription %u / client %u out of range", m->sub_id,
+				m->client_id), -EINVAL;
+	if (m->has_fd && fd < 0)
+		return snprintf(err, errlen, "has_fd set but no fd passed"), -EINVAL;
+	cstr(name, sizeof(name), m->pattern);
+	if (m->pattern.len >= sizeof(name))
+		return snprintf(err, errlen, "pattern of %u bytes", m->pattern.len), -EINVAL;
+	return dp_sub_create(dp, m->sub_id, m->client_id, name, m->policy, m->depth,
+			     m->has_fd ? fd : -1, err, errlen);
+}
+
+/* The next item of a bulk request, applied: 0, 1 at the end, or -errno. */
+static int next_topic(struct dp *dp, struct tern_iter *it, char *err, size_t errlen)
+{
+	struct DpTopicCreate one;
+
+	return DpTopicCreate_list_next(it, &one) ? topic_create_msg(dp, &one, err, errlen) : 1;
+}
+
+static int next_sub(struct dp *dp, struct tern_iter *it, char *err, size_t errlen)
+{
+	struct DpSubCreate one;
+
+	return DpSubCreate_list_next(it, &one) ? sub_create_msg(dp, &one, -1, err, errlen) : 1;
+}
+
+/* Apply a bulk request's items in order until the first refused. */
+static int apply_many(struct dp *dp, struct tern_iter it,
+		      int (*next)(struct dp *, struct tern_iter *, char *, size_t))
+{
+	char err[256] = "";
+	uint32_t done = 0;
+	int rv;
+
+	while ((rv = next(dp, &it, err, sizeof(err))) == 0)
+		done++;
+	return reply_many(dp, rv > 0 ? 0 : rv, err, done);
 }
 
 #define DECODE(T, var)                                                          \
@@ -157,8 +277,7 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpStats_TYPE_ID: {
 		DECODE(DpStats, m);
-		(void)m;
-		return reply_stats(dp);
+		return reply_stats(dp, &m);
 	}
 	case DpClientAttach_TYPE_ID: {
 		DECODE(DpClientAttach, m);
@@ -193,9 +312,7 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpTopicCreate_TYPE_ID: {
 		DECODE(DpTopicCreate, m);
-		cstr(name, sizeof(name), m.name);
-		rv = m.name.len >= sizeof(name) ? -EINVAL
-			: dp_topic_create(dp, m.topic_id, name, err, sizeof(err));
+		rv = topic_create_msg(dp, &m, err, sizeof(err));
 		break;
 	}
 	case DpTopicDelete_TYPE_ID: {
@@ -215,24 +332,22 @@ static int handle(struct dp *dp, size_t len, int fd)
 	}
 	case DpSubCreate_TYPE_ID: {
 		DECODE(DpSubCreate, m);
-		if (m.sub_id >= dp->cfg->max_subs || m.client_id >= dp->cfg->max_clients) {
-			rv = -EINVAL;
-			snprintf(err, sizeof(err), "subscription %u / client %u out of range",
-				 m.sub_id, m.client_id);
-			break;
-		}
-		cstr(name, sizeof(name), m.pattern);
-		if (m.has_fd && fd < 0) {
-			rv = -EINVAL;
-			snprintf(err, sizeof(err), "has_fd set but no fd passed");
-			break;
-		}
-		rv = m.pattern.len >= sizeof(name) ? -EINVAL
-			: dp_sub_create(dp, m.sub_id, m.client_id, name, m.policy, m.depth,
-					m.has_fd ? fd : -1, err, sizeof(err));
-		if (rv == 0)
+		rv = sub_create_msg(dp, &m, fd, err, sizeof(err));
+		if (rv == 0 && m.has_fd)
 			fd = -1;        /* kept */
 		break;
+	}
+	case DpTopicCreateMany_TYPE_ID: {
+		DECODE(DpTopicCreateMany, m);
+		if (fd >= 0)
+			close(fd);
+		return apply_many(dp, DpTopicCreate_list_iter(&m.topics), next_topic);
+	}
+	case DpSubCreateMany_TYPE_ID: {
+		DECODE(DpSubCreateMany, m);
+		if (fd >= 0)
+			close(fd);
+		return apply_many(dp, DpSubCreate_list_iter(&m.subs), next_sub);
 	}
 	case DpSubDelete_TYPE_ID: {
 		DECODE(DpSubDelete, m);

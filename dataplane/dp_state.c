@@ -15,7 +15,6 @@
 
 #include "dp.h"
 
-#define DP_MAX_LINKS 2048   /* each link is a ring memzone; RTE_MAX_MEMZONE is 2560 */
 
 static void clock_init(struct tern__clock *c)
 {
@@ -81,7 +80,7 @@ int dp_state_create(struct dp *dp)
 		/* Slots past tern-control's range are the storage role's own. */
 		.max_subs = cfg->max_subs + cfg->n_rules,
 		.max_clients = cfg->max_clients + 1,
-		.max_links = DP_MAX_LINKS,
+		.max_links = cfg->max_links,
 	};
 	size_t size = tern__shm_layout(&tmp);
 	const struct rte_memzone *mz;
@@ -119,6 +118,8 @@ int dp_state_create(struct dp *dp)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < shm->max_subs; i++)
 		dp->sub_fd[i] = -1;
+	if (dp_index_init(dp) < 0)
+		return -ENOMEM;
 
 	int rv = pools_create(dp);
 	if (rv < 0)
@@ -130,6 +131,7 @@ int dp_state_create(struct dp *dp)
 
 void dp_state_destroy(struct dp *dp)
 {
+	dp_index_fini(dp);
 	free(dp->topic_inc);
 	free(dp->link_topic_inc);
 	free(dp->sub_fd);
@@ -144,6 +146,18 @@ uint64_t dp_pool_free(const struct dp *dp)
 		if (dp->shm->pools[i])
 			n += rte_mempool_avail_count(dp->shm->pools[i]);
 	return n + tern__cached_free(dp->shm);
+}
+
+uint64_t dp_pool_bytes(const struct dp *dp)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		const struct rte_mempool *mp = dp->shm->pools[i];
+		if (mp)
+			n += (uint64_t)mp->size * (mp->header_size + mp->elt_size + mp->trailer_size);
+	}
+	return n;
 }
 
 uint64_t dp_pool_size(const struct dp *dp)

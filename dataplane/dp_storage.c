@@ -29,6 +29,7 @@
 
 #include "common/tern_ratelimit.h"
 #include "log/log_config.h"
+#include "log/log_prefix.h"
 #include "log/log_segment.h"
 #include "dp.h"
 
@@ -471,4 +472,25 @@ void dp_storage_close(struct dp *dp)
 	dp->durable = NULL;
 	for (unsigned i = 0; i < dp->n_storage; i++)
 		free(dp->storage_slots[i]);
+}
+
+int dp_storage_name_check(struct dp *dp, const char *topic, char *err, size_t errlen)
+{
+	char prefix[TERN__NAME_MAX * 4];
+	const char *base;
+	size_t file;
+
+	if (dp->log == NULL ||
+	    tern_log_rules_route(rules, dp->n_storage, topic, prefix, sizeof(prefix)) < 0)
+		return 0;
+	base = strrchr(prefix, '/');
+	base = base ? base + 1 : prefix;
+	file = strlen(base) + TERN__SEG_SUFFIX_LEN;
+	if (strlen(prefix) < TERN_LOG_EXPANDED_MAX && file < TERN__NAME_MAX)
+		return 0;
+	snprintf(err, errlen, "topic %.48s... (%zu bytes) is stored by a [storage] rule, and "
+		 "its log path would be %zu bytes, file names %zu (limits %d and %d): shorten the "
+		 "name or the rule's prefix", topic, strlen(topic), strlen(prefix), file,
+		 TERN_LOG_EXPANDED_MAX - 1, TERN__NAME_MAX - 1);
+	return -ENAMETOOLONG;
 }

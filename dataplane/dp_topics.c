@@ -15,6 +15,7 @@
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include <tern/tern_topic.h>
 
@@ -36,40 +37,80 @@ static void pending_end(struct tern__topic *t)
 	__atomic_store_n(&t->pending_gen, t->pending_gen + 1, __ATOMIC_RELEASE);
 }
 
-static int link_alloc(struct dp *dp)
+/* A link's ring, from the hugepage heap rather than a memzone of its own:
+ * DPDK has at most RTE_MAX_MEMZONE (2560) memzones, which capped a node at
+ * 2048 links.  Not registered by name: a link is found by its slot. */
+static struct rte_ring *ring_new(uint32_t depth)
 {
-	for (uint32_t i = 0; i < dp->shm->max_links; i++)
-		if (tern__shm_link(dp->shm, i)->state == TERN__FREE)
-			return (int)i;
-	return -ENOSPC;
+	const unsigned flags = RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ;
+	ssize_t size = rte_ring_get_memsize(rte_align32pow2(depth + 1));
+	struct rte_ring *r;
+
+	if (size < 0)
+		return NULL;
+	r = rte_zmalloc_socket("tern_link", (size_t)size, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (r != NULL && rte_ring_init(r, "tern_link", depth, flags) < 0) {
+		rte_free(r);
+		r = NULL;
+	}
+	return r;
 }
 
-static int link_add(struct dp *dp, uint32_t sub_id, uint32_t topic_id, char *err, size_t errlen)
+/* Bytes of hugepage one link's ring of depth takes. */
+size_t dp_ring_bytes(uint32_t depth)
+{
+	ssize_t size = rte_ring_get_memsize(rte_align32pow2(depth + 1));
+
+	return size < 0 ? 0 : (size_t)size;
+}
+
+/* Make the n rings of a planned change, plan_rings[i] as deep as the
+ * subscription subs[i] (subs NULL: all sub_depth).  All or none. */
+static int plan_rings(struct dp *dp, uint32_t n, const uint32_t *subs, uint32_t sub_depth,
+		      char *err, size_t errlen)
+{
+	struct dp_index *x = &dp->ix;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t depth = subs ? tern__shm_sub(dp->shm, subs[i])->depth : sub_depth;
+		x->plan_rings[i] = ring_new(depth);
+		if (x->plan_rings[i] == NULL) {
+			while (i > 0)
+				rte_free(x->plan_rings[--i]);
+			return ERR(-ENOMEM, "no hugepage memory for a queue of %u messages (%zu B; "
+				   "%u queues needed): free some, or lower the depth", depth,
+				   dp_ring_bytes(depth), n);
+		}
+	}
+	return 0;
+}
+
+static int links_check(struct dp *dp, uint32_t n, char *err, size_t errlen)
+{
+	struct tern__shm *shm = dp->shm;
+
+	if (n > dp->ix.n_free_links)
+		return ERR(-ENOSPC, "needs %u link(s), %u free of %u (raise [limits] max_links)", n, dp->ix.n_free_links, shm->max_links);
+	return 0;
+}
+
+/* Room on topic t for one more link?  Its holder bits count retiring links. */
+static bool topic_has_room(const struct tern__topic *t)
+{
+	return t->n_pending < TERN_FANOUT_MAX && __builtin_popcountll(t->slots_used) < TERN_FANOUT_MAX;
+}
+
+/* Attach a planned link: cannot fail, everything was checked and made. */
+static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struct rte_ring *ring)
 {
 	struct tern__shm *shm = dp->shm;
 	struct tern__sub *s = tern__shm_sub(shm, sub_id);
 	struct tern__topic *t = tern__shm_topic(shm, topic_id);
-	char name[RTE_RING_NAMESIZE];
-	struct tern__link *l;
-	int li, slot;
+	uint32_t li = dp->ix.free_links[--dp->ix.n_free_links];
+	struct tern__link *l = tern__shm_link(shm, li);
+	int slot = __builtin_ctzll(~t->slots_used);
 
-	if (s->n_links >= TERN_SUB_LINKS_MAX)
-		return ERR(-ENOSPC, "subscription %u follows %d topics already", sub_id,
-			   TERN_SUB_LINKS_MAX);
-	if (t->n_pending >= TERN_FANOUT_MAX || t->slots_used == (UINT64_C(1) << TERN_FANOUT_MAX) - 1)
-		return ERR(-ENOSPC, "topic '%s' has %d subscriptions already", t->name,
-			   TERN_FANOUT_MAX);
-	li = link_alloc(dp);
-	if (li < 0)
-		return ERR(li, "no free link (limit %u)", shm->max_links);
-	slot = __builtin_ctzll(~t->slots_used);
-	l = tern__shm_link(shm, (uint32_t)li);
-	snprintf(name, sizeof(name), "tern_l%d", li);
-	l->ring = rte_ring_create(name, s->depth, (int)rte_socket_id(),
-				  RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (l->ring == NULL)
-		return ERR(-rte_errno, "cannot create ring %s of %u: %s", name, s->depth,
-			   rte_strerror(rte_errno));
+	l->ring = ring;
 	l->topic_id = topic_id;
 	l->sub_id = sub_id;
 	l->slot = (uint32_t)slot;
@@ -79,18 +120,17 @@ static int link_add(struct dp *dp, uint32_t sub_id, uint32_t topic_id, char *err
 	dp->link_topic_inc[li] = dp->topic_inc[topic_id];
 	t->slots_used |= UINT64_C(1) << slot;
 
-	s->links[s->n_links] = (uint32_t)li;
+	s->links[s->n_links] = li;
 	/* Release: the link entry is complete before the subscriber sees it. */
 	__atomic_store_n(&s->n_links, s->n_links + 1, __ATOMIC_RELEASE);
 
 	pending_begin(t);
 	t->pending[t->n_pending] = (struct tern__fanout){
-		.ring = l->ring, .link_id = (uint32_t)li, .policy = (uint8_t)s->policy,
+		.ring = l->ring, .link_id = li, .policy = (uint8_t)s->policy,
 		.slot = (uint8_t)slot,
 	};
 	t->n_pending++;
 	pending_end(t);
-	return 0;
 }
 
 /* Take a link out of its topic's fan-out; it retires once publishers follow. */
@@ -112,7 +152,7 @@ static void link_unhook(struct dp *dp, uint32_t li)
 	pending_end(t);
 	l->retire_gen = t->pending_gen;
 	l->state = TERN__RETIRING;
-	dp->n_retiring++;
+	dp->ix.retiring[dp->n_retiring++] = li;
 }
 
 void dp_sub_unhook(struct dp *dp, uint32_t sub_id)
@@ -134,9 +174,10 @@ static void link_free(struct dp *dp, uint32_t li)
 		t->slots_used &= ~(UINT64_C(1) << l->slot);
 		t->delivered_gone += l->delivered;  /* stats outlive the subscription */
 	}
-	rte_ring_free(l->ring);
+	rte_free(l->ring);
 	memset(l, 0, sizeof(*l));
 	l->state = TERN__FREE;
+	dp->ix.free_links[dp->ix.n_free_links++] = li;
 }
 
 uint32_t dp_retire_links(struct dp *dp)
@@ -144,25 +185,25 @@ uint32_t dp_retire_links(struct dp *dp)
 	struct tern__shm *shm = dp->shm;
 	uint32_t freed = 0;
 
-	if (dp->n_retiring == 0)
-		return 0;
-	for (uint32_t li = 0; li < shm->max_links; li++) {
+	for (uint32_t i = 0; i < dp->n_retiring;) {
+		uint32_t li = dp->ix.retiring[i];
 		struct tern__link *l = tern__shm_link(shm, li);
-		struct tern__topic *t;
+		struct tern__topic *t = tern__shm_topic(shm, l->topic_id);
 
-		if (l->state != TERN__RETIRING)
+		/* A fenced subscriber may still be in its last poll of this ring;
+		 * and only once no publisher can still hold the old list. */
+		if (l->state != TERN__RETIRING ||
+		    (!dp_client_fenced(dp, tern__shm_sub(shm, l->sub_id)->client_id) &&
+		     (dp->topic_inc[l->topic_id] != dp->link_topic_inc[li] || t->state != TERN__LIVE ||
+		      t->n_publishers == 0 || (int32_t)(t->applied_gen - l->retire_gen) >= 0))) {
+			if (l->state == TERN__RETIRING) {
+				link_free(dp, li);
+				freed++;
+			}
+			dp->ix.retiring[i] = dp->ix.retiring[--dp->n_retiring];
 			continue;
-		/* A fenced subscriber may still be in its last poll of this ring. */
-		if (dp_client_fenced(dp, tern__shm_sub(shm, l->sub_id)->client_id))
-			continue;
-		t = tern__shm_topic(shm, l->topic_id);
-		/* Safe once no publisher can still hold the old list. */
-		if (dp->topic_inc[l->topic_id] != dp->link_topic_inc[li] || t->state != TERN__LIVE ||
-		    t->n_publishers == 0 || (int32_t)(t->applied_gen - l->retire_gen) >= 0) {
-			link_free(dp, li);
-			dp->n_retiring--;
-			freed++;
 		}
+		i++;
 	}
 	return freed;
 }
@@ -170,7 +211,10 @@ uint32_t dp_retire_links(struct dp *dp)
 int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, size_t errlen)
 {
 	struct tern__shm *shm = dp->shm;
+	struct dp_index *x = &dp->ix;
 	struct tern__topic *t;
+	uint32_t n, n_storage = 0;
+	int64_t other;
 	int rv;
 
 	if (id >= shm->max_topics)
@@ -180,26 +224,53 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	t = tern__shm_topic(shm, id);
 	if (t->state != TERN__FREE)
 		return ERR(-EEXIST, "topic slot %u in use by '%s'", id, t->name);
+	if ((other = dp_index_topic_find(dp, name)) >= 0)
+		return ERR(-EEXIST, "topic %s exists (slot %u)", name, (uint32_t)other);
+	if ((rv = dp_storage_name_check(dp, name, err, errlen)) < 0)
+		return rv;
 
+	/* Prepare: every subscription the topic joins, checked, rings made. */
+	n = dp_index_subs_for(dp, name, x->plan);
+	for (uint32_t i = 0; i < n; i++)
+		n_storage += x->plan[i] >= dp->cfg->max_subs;
+	if (n > TERN_FANOUT_MAX)
+		return ERR(-ENOSPC, "topic %s matches %u subscriptions (%u of them storage); "
+			   "a topic carries at most %d (TERN_FANOUT_MAX, compile-time)", name, n,
+			   n_storage, TERN_FANOUT_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		struct tern__sub *s = tern__shm_sub(shm, x->plan[i]);
+		if (s->n_links >= TERN_SUB_LINKS_MAX)
+			return ERR(-ENOSPC, "topic %s matches %s %u (%s), which follows %d topics "
+				   "already, the most one follows (TERN_SUB_LINKS_MAX, compile-time)", name,
+				   x->plan[i] >= dp->cfg->max_subs ? "storage rule subscription"
+								  : "subscription",
+				   x->plan[i], s->pattern, TERN_SUB_LINKS_MAX);
+	}
+	if ((rv = links_check(dp, n, err, errlen)) < 0) {
+		char why[192];
+		snprintf(why, sizeof(why), "%s", err);
+		return ERR(rv, "topic %s joins %u subscription(s): %s", name, n, why);
+	}
+	/* Stored: number on past every seq ever handed out (dp_marks.c).  The
+	 * slot is free, so writing its numbering before the commit is unseen. */
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	dp->topic_inc[id]++;
-	/* Stored: number on past every seq ever handed out (dp_marks.c). */
 	if ((rv = dp_mark_topic(dp, id, name, err, errlen)) < 0) {
 		t->name[0] = '\0';
 		return rv;
 	}
-	t->state = TERN__LIVE;
-	for (uint32_t s = 0; s < shm->max_subs; s++) {
-		struct tern__sub *sub = tern__shm_sub(shm, s);
-		/* A fenced client's subscriptions join no new topic. */
-		if (sub->state == TERN__LIVE && !dp_client_fenced(dp, sub->client_id) &&
-		    tern_topic_match(sub->pattern, name)) {
-			rv = link_add(dp, s, id, err, errlen);
-			if (rv < 0)
-				return rv;   /* the topic exists; that subscription misses it */
-		}
+	if ((rv = plan_rings(dp, n, x->plan, 0, err, errlen)) < 0) {
+		dp_mark_release(id);
+		t->name[0] = '\0';
+		return rv;
 	}
+
+	/* Commit: nothing below can fail. */
+	dp->topic_inc[id]++;
+	t->state = TERN__LIVE;
+	dp_index_topic_add(dp, id);
+	for (uint32_t i = 0; i < n; i++)
+		link_commit(dp, x->plan[i], id, x->plan_rings[i]);
 	return 0;
 }
 
@@ -220,6 +291,7 @@ int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	t->n_pending = 0;
 	pending_end(t);
 	t->n_active = 0;
+	dp_index_topic_del(dp, id);
 	t->state = TERN__FREE;
 	dp_mark_release(id);
 	return 0;
@@ -276,7 +348,9 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 		  uint32_t policy, uint32_t depth, int fd, char *err, size_t errlen)
 {
 	struct tern__shm *shm = dp->shm;
+	struct dp_index *x = &dp->ix;
 	struct tern__sub *s;
+	uint32_t n;
 	int rv;
 
 	if (id >= shm->max_subs || (s = tern__shm_sub(shm, id))->state != TERN__FREE)
@@ -290,6 +364,28 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 	if (policy > TERN_POLICY_BACKPRESSURE)
 		return ERR(-EINVAL, "bad policy %u", policy);
 
+	/* Prepare: every topic it joins, checked, rings made. */
+	n = dp_index_topics_for(dp, pattern, x->plan);
+	if (n > TERN_SUB_LINKS_MAX)
+		return ERR(-ENOSPC, "pattern %s matches %u topics; a subscription follows at "
+			   "most %d (TERN_SUB_LINKS_MAX, compile-time)",
+			   pattern, n, TERN_SUB_LINKS_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		struct tern__topic *t = tern__shm_topic(shm, x->plan[i]);
+		if (!topic_has_room(t))
+			return ERR(-ENOSPC, "topic %s has %d subscriptions already, the most a "
+				   "topic carries (TERN_FANOUT_MAX, compile-time)", t->name,
+				   __builtin_popcountll(t->slots_used));
+	}
+	if ((rv = links_check(dp, n, err, errlen)) < 0) {
+		char why[192];
+		snprintf(why, sizeof(why), "%s", err);
+		return ERR(rv, "pattern %s matches %u topic(s): %s", pattern, n, why);
+	}
+	if ((rv = plan_rings(dp, n, NULL, depth, err, errlen)) < 0)
+		return rv;
+
+	/* Commit: nothing below can fail. */
 	memset(s, 0, offsetof(struct tern__sub, links));
 	s->pend_link = TERN_NONE;
 	s->client_id = client;
@@ -299,17 +395,10 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 	s->state = TERN__LIVE;
 	dp->sub_fd[id] = fd;
 	if (fd >= 0)
-		dp->n_armed_hint++;
-	for (uint32_t ti = 0; ti < shm->max_topics; ti++) {
-		struct tern__topic *t = tern__shm_topic(shm, ti);
-		if (t->state == TERN__LIVE && tern_topic_match(pattern, t->name)) {
-			rv = link_add(dp, id, ti, err, errlen);
-			if (rv < 0) {
-				dp_sub_delete(dp, id, NULL, 0);
-				return rv;
-			}
-		}
-	}
+		dp_index_fd_add(dp, id);
+	dp_index_sub_add(dp, id);
+	for (uint32_t i = 0; i < n; i++)
+		link_commit(dp, id, x->plan[i], x->plan_rings[i]);
 	return 0;
 }
 
@@ -333,10 +422,11 @@ int dp_sub_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	}
 	if (dp->sub_fd[id] >= 0) {
 		close(dp->sub_fd[id]);
-		dp->n_armed_hint--;
+		dp_index_fd_del(dp, id);
 	}
 	dp->sub_fd[id] = -1;
 	__atomic_store_n(&s->n_links, 0, __ATOMIC_RELEASE);
+	dp_index_sub_del(dp, id);
 	s->state = TERN__FREE;
 	dp_retire_links(dp);
 	return 0;
@@ -404,10 +494,11 @@ uint32_t dp_wake_subs(struct dp *dp)
 	uint32_t woken = 0;
 	uint64_t one = 1;
 
-	for (uint32_t i = 0; i < shm->max_subs; i++) {
+	for (uint32_t k = 0; k < dp->n_armed_hint; k++) {
+		uint32_t i = dp->ix.fd_subs[k];
 		struct tern__sub *s = tern__shm_sub(shm, i);
 
-		if (dp->sub_fd[i] < 0 || !s->armed)
+		if (!s->armed)
 			continue;
 		for (uint32_t k = 0; k < s->n_links; k++) {
 			if (rte_ring_count(tern__shm_link(shm, s->links[k])->ring) == 0)

@@ -41,14 +41,16 @@
 #include <rte_ring.h>
 
 #include <tern/tern.h>
+#include <tern/tern_topic.h>
 
 #include "tern_pool.h"
 
 #define TERN_SHM_NAME "tern_state"
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
-#define TERN_SHM_VERSION 2   /* 2: topic seq_limit and storage state */
+#define TERN_SHM_VERSION 2          /* 2: names and patterns of 256 bytes; rings from the heap;
+                                     * topic seq_limit and storage state */
 
-#define TERN_NAME_MAX 64            /* topic names and patterns, NUL included */
+#define TERN_NAME_MAX 256           /* topic names and patterns, NUL included (TERN_TOPIC_MAX + 1) */
 #define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
 #define TERN_SUB_LINKS_MAX 256      /* topics one pattern subscription can follow */
 #define TERN_HELD_MAX 512           /* polled, unreleased views per subscription */
@@ -260,6 +262,7 @@ static inline bool tern__msg_fits(const struct tern__shm *shm, const struct tern
 /* Private area: exactly the header, so the payload sits at TERN_MSG_DATA_OFFSET. */
 #define TERN__PRIV_SIZE sizeof(struct tern_msg)
 static_assert(sizeof(struct tern_msg) == 64, "one cache line");
+static_assert(TERN_NAME_MAX == TERN_TOPIC_MAX + 1, "a name slot holds the longest name");
 static_assert(TERN_MSG_DATA_OFFSET == sizeof(struct tern_msg) + RTE_PKTMBUF_HEADROOM,
 	      "payload offset must match the mbuf layout");
 

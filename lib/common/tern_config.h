@@ -61,6 +61,7 @@ struct tern_config {
     uint32_t max_topics;                 /* default 256 */
     uint32_t max_subs;                   /* default 256 */
     uint32_t max_clients;                /* default 32 */
+    uint32_t max_links;                  /* (topic, subscription) pairs, default 4096 */
     uint32_t default_depth;              /* per-topic queue of a subscription, default 1024 */
 
     /* [clients] */

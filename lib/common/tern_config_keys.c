@@ -52,8 +52,11 @@ static const struct key_def keys[] = {
     U32("memory", "mbufs", TERN__K_MBUFS, mbufs, 64, 1u << 26, false),
     U32("memory", "msg_size", TERN__K_MSG_SIZE, msg_size, 64, 61440, false),
     U32("memory", "mempool_cache", TERN__K_MEMPOOL_CACHE, mempool_cache, 0, 512, false),
-    U32("limits", "max_topics", TERN__K_MAX_TOPICS, max_topics, 1, 65535, false),
-    U32("limits", "max_subs", TERN__K_MAX_SUBS, max_subs, 1, 65535, false),
+    /* Ceilings: a u32 id would allow more, but these are what is tested
+     * (docs/control.md, "Limits"). */
+    U32("limits", "max_topics", TERN__K_MAX_TOPICS, max_topics, 1, 65536, false),
+    U32("limits", "max_subs", TERN__K_MAX_SUBS, max_subs, 1, 65536, false),
+    U32("limits", "max_links", TERN__K_MAX_LINKS, max_links, 1, 1u << 20, false),
     U32("limits", "max_clients", TERN__K_MAX_CLIENTS, max_clients, 1, 127, false),
     U32("limits", "default_depth", TERN__K_DEFAULT_DEPTH, default_depth, 2, 65536, true),
     U32("clients", "first_client_lcore", TERN__K_FIRST_CLIENT_LCORE, first_client_lcore,
@@ -77,6 +80,7 @@ void tern__cfg_defaults(struct tern_config *c)
     c->max_topics = 256;
     c->max_subs = 256;
     c->max_clients = 32;
+    c->max_links = 4096;
     c->default_depth = 1024;
     c->first_client_lcore = 64;
     c->client_timeout_ms = 2000;

@@ -37,6 +37,7 @@ static struct {
     int n;
     uint32_t topics[64];    /* live topic ids, for DpStatsReply */
     int n_topics;
+    uint32_t topic_subs;    /* subscriptions it reports on every topic */
 } fdp = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen_fd = -1, .conn_fd = -1 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,6 +52,13 @@ static void logf_(const char *fmt, ...)
         va_end(ap);
         fdp.used[fdp.n++] = false;
     }
+    pthread_mutex_unlock(&fdp.lock);
+}
+
+void fake_dp_topic_subs(uint32_t n)
+{
+    pthread_mutex_lock(&fdp.lock);
+    fdp.topic_subs = n;
     pthread_mutex_unlock(&fdp.lock);
 }
 
@@ -157,7 +165,8 @@ static void serve_one(int fd, const uint8_t *in, size_t len, int passed)
         pthread_mutex_lock(&fdp.lock);
         for (int i = 0; i < fdp.n_topics; i++)
             ts[i] = (struct DpTopicStats){ fdp.topics[i], 100 + fdp.topics[i],
-                                           200 + fdp.topics[i], 0 };
+                                           200 + fdp.topics[i], 0,
+                                           .subscriptions = fdp.topic_subs };
         r.topics.items = ts;
         r.topics.count = (uint32_t)fdp.n_topics;
         pthread_mutex_unlock(&fdp.lock);
@@ -189,6 +198,24 @@ static void serve_one(int fd, const uint8_t *in, size_t len, int passed)
         if (!status)
             topic_set(m.topic_id, true);
         break;
+    }
+    case DpTopicCreateMany_TYPE_ID: {
+        /* Logged one by one, as the single requests would be; a failure
+         * set with fake_dp_fail_next() refuses the first. */
+        struct DpTopicCreateMany m = { 0 };
+        struct DpTopicCreate one;
+        struct tern_iter it;
+        uint32_t done = 0;
+        DpTopicCreateMany_decode(&m, in, len);
+        it = DpTopicCreate_list_iter(&m.topics);
+        while (!status && DpTopicCreate_list_next(&it, &one)) {
+            logf_("DpTopicCreate %u %.*s", one.topic_id, (int)one.name.len, one.name.ptr);
+            topic_set(one.topic_id, true);
+            done++;
+        }
+        struct DpManyReply r = { status, tern_str_from_cstr(status ? err : ""), done };
+        tern__sock_send(fd, out, (size_t)DpManyReply_encode(&r, out, 4096), -1);
+        return;
     }
     case DpTopicDelete_TYPE_ID: {
         struct DpTopicDelete m = { 0 };

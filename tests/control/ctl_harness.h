@@ -40,6 +40,8 @@ int harness_start(struct harness *h, const char *tern_control_path, const char *
 int harness_stop(struct harness *h);
 
 /* Fake dataplane controls. */
+/* The subscription count the fake dataplane reports on every topic. */
+void fake_dp_topic_subs(uint32_t n);
 void fake_dp_fail_next(int status, const char *error);
 /* Wait up to timeout_ms for a logged request starting with prefix (each
  * log line is consumed once).  true if seen. */

@@ -44,7 +44,16 @@ int ctl_dp_call(struct ctl *ctl, int64_t len, int fd, char *err, size_t errlen)
         return ctl_fail(err, errlen, -EINVAL, "cannot encode");
     return 0;
 }
-int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t errlen)
+int ctl_dp_many(struct ctl *ctl, int64_t len, uint32_t *done, char *err, size_t errlen)
+{
+    (void)ctl;
+    *done = UINT32_MAX;     /* all of them (the caller clamps) */
+    if (len < 0)
+        return ctl_fail(err, errlen, -EINVAL, "cannot encode");
+    return 0;
+}
+int ctl_dp_stats(struct ctl *ctl, uint32_t topic_from, uint32_t sub_from,
+                 struct DpStatsReply *out, char *err, size_t errlen)
 {
     static uint8_t buf[512];
     static int64_t n;
@@ -55,6 +64,8 @@ int ctl_dp_stats(struct ctl *ctl, struct DpStatsReply *out, char *err, size_t er
     (void)ctl;
     (void)err;
     (void)errlen;
+    (void)topic_from;
+    (void)sub_from;
     if (!n) {
         struct DpStatsReply r = { 0, TERN_STR_LIT(""), 10, 20, { ts, NULL, 2, 0 },
                                   { ss, NULL, 1, 0 }, { cs, NULL, 1, 0 } };

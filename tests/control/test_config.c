@@ -190,7 +190,7 @@ static void every_error_is_reported_with_file_line_and_key(void **state)
         "t.ini:13: [memory] msg_size: missing value\n"
         "t.ini:14: [memory]: missing key before '='\n"
         "t.ini:16: [limits] default_depth: not a power of two: 1000\n"
-        "t.ini:17: [limits] max_topics: out of range: 99999999999999999999999 (allowed 1..65535)\n"
+        "t.ini:17: [limits] max_topics: out of range: 99999999999999999999999 (allowed 1..65536)\n"
         "t.ini:18: [bogus]: unknown section\n"
         "t.ini:21: [eal] lcores: cannot parse '0@@1' (a DPDK --lcores value, e.g. 0@0 or 0@0,1@1)\n"
         "t.ini:22: [eal] allow: '1:2:3' is not a PCI address (0000:01:00.0)\n"

@@ -89,11 +89,11 @@ static int teardown(void **state)
 
 static void hostile_arguments_are_usage_errors(void **state)
 {
-    char longname[80];
+    char longname[300];
     (void)state;
 
-    memset(longname, 'n', 64);
-    longname[64] = '\0';
+    memset(longname, 'n', 256);
+    longname[256] = '\0';
     assert_int_equal(run(NULL), 2);
     assert_true(strstr(errout, "ternctl: no command\nusage: ternctl") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "topic", NULL), 2);
@@ -106,7 +106,7 @@ static void hostile_arguments_are_usage_errors(void **state)
     assert_int_equal(run("-s", H.ctl_sock, "frobnicate", NULL), 2);
     assert_true(strstr(errout, "ternctl: unknown command 'frobnicate'\n") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "topic", "create", longname, NULL), 2);
-    assert_true(strstr(errout, "ternctl: name longer than 63 characters\n") == errout);
+    assert_true(strstr(errout, "ternctl: name longer than 255 characters\n") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "--bogus", "stats", NULL), 2);
     assert_int_equal(run("-s", NULL), 2);       /* -s without its argument */
     assert_string_equal(out, "");
@@ -159,6 +159,12 @@ static void json_output_is_exact(void **state)
                              "\"delivered\":200,\"publishers\":0,\"subscriptions\":0}],"
                              "\"subscriptions\":[],\"clients\":[]}\n");
     assert_int_equal(run("--json", "-s", H.ctl_sock, "topic", "delete", "j.one", NULL), 0);
+    /* The ceilings, from the config here (the fake dataplane reports no sizes). */
+    assert_int_equal(run("--json", "-s", H.ctl_sock, "server", "info", NULL), 0);
+    assert_true(strncmp(out, "{\"status\":0,\"limits\":{\"max_topics\":", 35) == 0);
+    assert_true(strstr(out, "\"hugepage_bytes\":{\"per_topic\":") != NULL);
+    assert_int_equal(run("-s", H.ctl_sock, "server", "info", NULL), 0);
+    assert_true(strstr(out, "[limits] max_links") != NULL);
 }
 
 static void unreachable_daemon_is_exit_1(void **state)

@@ -20,10 +20,12 @@
 extern "C" {
 #endif
 
-/** Longest topic name or pattern in bytes, without the terminating NUL.
- * Bounded so that a topic expanded into a log file name stays below
- * NAME_MAX. */
-#define TERN_TOPIC_MAX 192
+/** Longest topic name or pattern in bytes, without the terminating NUL:
+ * what the bus, tern-control and ternctl accept (a name is one file-name
+ * component's worth).  A stored topic must also fit its rule's file names
+ * (prefix + topic + segment suffix within NAME_MAX, 255): the dataplane
+ * refuses to create a stored topic that would not. */
+#define TERN_TOPIC_MAX 255
 
 /**
  * Check a topic name or pattern.
