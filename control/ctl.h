@@ -37,7 +37,11 @@
 #define CTL_NONE UINT32_MAX
 #define CTL_NAME_MAX 256            /* names and patterns, NUL included (TERN_NAME_MAX) */
 #define CTL_ERR_MAX 256
-#define CTL_DP_TIMEOUT_MS 2000      /* the dataplane answers in microseconds */
+/* The dataplane answers in microseconds, but a create may fsync a sequence
+ * mark, and a loaded 2-CPU box can hold it off the CPU for a second or two:
+ * a timeout drops every application, so it is only for a wedged dataplane
+ * (its death is seen at once, as EOF). */
+#define CTL_DP_TIMEOUT_MS 10000
 #define CTL_DP_RETRY_MS 100
 #define CTL_DP_START_WAIT_MS 5000
 

@@ -31,6 +31,9 @@
 #include "ctl.h"
 #include "ctl_sock.h"
 
+#define CTL_STR_(x) #x
+#define CTL_STR(x) CTL_STR_(x)
+
 static bool lost_pending;     /* applications to drop at the next before_sleep */
 static bool connecting;       /* inside connect_once(): a failure is just "not yet" */
 
@@ -106,7 +109,8 @@ static ssize_t exchange(struct ctl *ctl, int64_t len, int fd, char *err, size_t 
     n = tern__sock_recv(ctl->dp.fd, ctl->dp.rx, CTL_MSG_MAX, NULL);
     if (n <= 0) {
         const char *why = n == 0 ? "connection closed"
-                        : n == -EAGAIN ? "no reply within 2 s" : strerror((int)-n);
+                        : n == -EAGAIN ? "no reply within " CTL_STR(CTL_DP_TIMEOUT_MS) " ms"
+                        : strerror((int)-n);
         link_lost(ctl, why);
         return ctl_fail(err, errlen, -ENOTCONN, "dataplane link lost: %s", why);
     }

@@ -70,6 +70,7 @@ int tern__client_bind(struct tern_client *c, unsigned socket)
 		return -EPROTO;
 	c->slot = tern__shm_client(shm, c->client_id);
 	c->cache = &c->slot->cache[c->stack->index];
+	c->one_pool = shm->n_pools == 1;
 	c->alloc_free = ~UINT64_C(0) >> (64 - TERN_ALLOC_MAX);
 	return 0;
 }
@@ -140,7 +141,14 @@ int tern_msg_add_tag(struct tern_msg *m, const char *key, const char *value)
 
 	if (kl == 0 || memchr(key, '=', kl) != NULL)
 		return -EINVAL;
-	if ((size_t)m->size + m->tags_len + need > m->capacity || m->tags_len + need > UINT16_MAX)
+	/* capacity is a header field anyone holding m can write: bound by
+	 * the buffer itself as well. */
+	const struct rte_mbuf *mb = tern__mbuf(m);
+	size_t room = (size_t)((const char *)mb->buf_addr + mb->buf_len -
+			       (const char *)tern_msg_data(m));
+	if (m->capacity < room)
+		room = m->capacity;
+	if ((size_t)m->size + m->tags_len + need > room || m->tags_len + need > UINT16_MAX)
 		return -ENOSPC;
 	p = (char *)tern_msg_data(m) + m->size + m->tags_len;
 	memcpy(p, key, kl);

@@ -234,7 +234,8 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		if (t->active[i].policy == TERN_POLICY_BACKPRESSURE && room[i] < k)
 			k = room[i];
 	}
-	if (unlikely(t->seq_limit - t->seq < k))   /* the reserved range ends */
+	/* The reserved range ends (or a drain clamped it below seq). */
+	if (unlikely(t->seq >= t->seq_limit || t->seq_limit - t->seq < k))
 		k = t->seq < t->seq_limit ? (uint32_t)(t->seq_limit - t->seq) : 0;
 	if (k == 0)
 		return 0;

@@ -18,6 +18,7 @@ struct tern_client {
 	struct rte_mempool *pool;   /* the pool of our socket */
 	struct tern__stack *stack;  /* its stack */
 	struct tern__cache *cache;  /* our cache of it, in slot->cache[] */
+	bool one_pool;              /* the node has one pool: every buffer is c->pool's */
 	uint64_t alloc_free;        /* free bits of slot->alloc[] */
 	/* Non-zero once the bus is gone for us (bus_watch.c): read on every
 	 * data call, written once by the watcher thread.  Same line as the
@@ -94,11 +95,18 @@ static inline void tern__alloc_forget(struct tern_client *c, struct tern_msg *ms
 }
 
 /* The cache a buffer goes back to: ours of its pool. */
-static inline struct tern__cache *tern__cache_for(struct tern_client *c, struct rte_mbuf *m)
+/* With one pool, m's header line is not read at all: a sole reader then
+ * frees a message touching only its payload (a stray pointer is refused
+ * when the cache is flushed, tern__stack_push). */
+static inline struct tern__cache *tern__cache_for(struct tern_client *c, struct rte_mbuf *m,
+						  struct tern__stack **stack)
 {
-	if (likely(m->pool == c->pool))
+	if (likely(c->one_pool || m->pool == c->pool)) {
+		*stack = c->stack;
 		return c->cache;
-	return &c->slot->cache[tern__stack_of(m->pool)->index];
+	}
+	*stack = tern__stack_of(m->pool);
+	return &c->slot->cache[(*stack)->index];
 }
 
 /* Return a buffer to our cache: the pointer is stored before len counts
@@ -109,11 +117,12 @@ static inline struct tern__cache *tern__cache_for(struct tern_client *c, struct 
  * not see it, and would free it a second time). */
 static inline void tern__buf_free(struct tern_client *c, struct rte_mbuf *m)
 {
-	struct tern__cache *cc = tern__cache_for(c, m);
+	struct tern__stack *stack;
+	struct tern__cache *cc = tern__cache_for(c, m, &stack);
 	uint32_t len = cc->len;
 
 	if (unlikely(len >= cc->size + cc->size / 2 + 1)) {
-		tern__cache_flush(cc, tern__stack_of(m->pool), c->client_id, cc->size);
+		tern__cache_flush(cc, stack, c->client_id, cc->size);
 		len = cc->len;
 	}
 	cc->objs[len] = m;

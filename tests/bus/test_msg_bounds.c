@@ -207,6 +207,34 @@ static void storage_never_copies_past_the_buffer(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+/* tern_msg_add_tag() is bounded by the buffer, not only by the header's
+ * capacity word, which anyone holding the message can overwrite: a forged
+ * capacity must not let tags run past the buffer into its neighbour. */
+static void add_tag_is_bounded_by_the_buffer(void **state)
+{
+	(void)state;
+	struct tern_client *c = fx_client(next_client++);
+	uint32_t t = topic("tag.bounds");
+	struct tern_pub *p = fx_pub(c, t, true);
+	struct tern_msg *m = tern_msg_alloc(p, 64);
+	char key[16], value[200];
+	int rv = 0, n = 0;
+
+	assert_non_null(m);
+	m->capacity = UINT32_MAX;
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	while (n < 1000 && (rv = tern_msg_add_tag(m, (snprintf(key, sizeof(key), "k%d", n), key),
+						  value)) == 0)
+		n++;
+	assert_int_equal(rv, -ENOSPC);
+	assert_true(n > 0);
+	assert_true((uint64_t)m->size + m->tags_len <= fx_dp.shm->msg_size);
+	assert_true(tern_publish(p, m) > 0);    /* what it holds still fits */
+	dp_client_gone(&fx_dp, c->client_id, fx_err, sizeof(fx_err));
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -222,6 +250,7 @@ int main(void)
 		cmocka_unit_test(burst_stops_before_a_message_that_does_not_fit),
 		cmocka_unit_test(publish_stamps_the_topic),
 		cmocka_unit_test(storage_never_copies_past_the_buffer),
+		cmocka_unit_test(add_tag_is_bounded_by_the_buffer),
 	};
 	static char ini[512];
 	int rv;

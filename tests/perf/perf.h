@@ -61,6 +61,7 @@ struct perf_stream_arg {
 	unsigned subs;          /* subscriptions held by side B */
 	unsigned pubs;          /* publisher handles on side A (1: exclusive) */
 	bool burst;             /* A allocates and publishes 32 at a time */
+	bool one;               /* raw: A allocates and enqueues one at a time */
 };
 
 #endif

@@ -172,20 +172,31 @@ int main(int argc, char **argv)
 		struct perf_stream_arg two = { .size = sizes[i], .subs = 1, .pubs = 2 };
 		struct perf_stream_arg burst = { .size = sizes[i], .subs = 1, .pubs = 1, .burst = true };
 
+		struct perf_stream_arg raw1 = { .size = sizes[i], .one = true };
+
 		if (want("raw-ring-stream")) {
 			rv = perf_run(sh, perf_side_raw_stream, &raw, true);
 			fails += rv != 0;
-			emit_tput("raw-ring-stream", sizes[i], rv, placement);
+			emit_tput("raw-ring-stream", sizes[i], rv,
+				  "bursts of 32: A gets, writes, enqueues; B dequeues, reads, frees");
+		}
+		if (want("raw-ring-stream-1")) {
+			rv = perf_run(sh, perf_side_raw_stream, &raw1, true);
+			fails += rv != 0;
+			emit_tput("raw-ring-stream-1", sizes[i], rv,
+				  "one at a time: A gets, writes, enqueues each; B as above");
 		}
 		if (want("tern-1pub-1sub")) {
 			rv = perf_run(sh, perf_side_tern_stream, &one, true);
 			fails += rv != 0;
-			emit_tput("tern-1pub-1sub", sizes[i], rv, placement);
+			emit_tput("tern-1pub-1sub", sizes[i], rv,
+				  "one at a time: A allocs, writes, publishes each; B polls 32, reads, releases");
 		}
 		if (want("tern-1pub-1sub-burst32")) {
 			rv = perf_run(sh, perf_side_tern_stream, &burst, true);
 			fails += rv != 0;
-			emit_tput("tern-1pub-1sub-burst32", sizes[i], rv, placement);
+			emit_tput("tern-1pub-1sub-burst32", sizes[i], rv,
+				  "A allocs 32, writes, publishes the burst; B as above");
 		}
 		if (want("tern-1pub-4sub (per sub)")) {
 			rv = perf_run(sh, perf_side_tern_stream, &four, true);

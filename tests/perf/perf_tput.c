@@ -2,7 +2,8 @@
 /*
  * One-direction streaming throughput between two pinned processes.
  * Raw DPDK: A allocates 32 fresh mbufs, writes them, enqueues the burst on a
- * bare SPSC ring; B dequeues bursts of 32, reads and frees them.
+ * bare SPSC ring (or, one at a time: allocates, writes and enqueues each);
+ * B dequeues bursts of 32, reads and frees them.
  * tern: A allocates, writes and publishes each message (backpressure policy,
  * so nothing is lost and A retries when B is behind); B polls bursts of 32
  * from each of its subscriptions, reads and releases.  B measures.
@@ -68,6 +69,18 @@ void perf_side_raw_stream(int side, struct perf_shared *sh, struct tern_client *
 		}
 		sh->ready[0] = 1;
 		perf_wait(&sh->ready[1]);
+		/* One at a time, as tern-1pub-1sub publishes: the same work. */
+		for (uint64_t i = 0; a->one && !sh->done; i++) {
+			struct rte_mbuf *x;
+			if (rte_mempool_get(mp, (void **)&x) != 0)
+				continue;
+			memset(rte_pktmbuf_mtod(x, void *), (int)i, a->size);
+			while (rte_ring_sp_enqueue(r, x) != 0)
+				if (sh->done) {
+					rte_mempool_put(mp, x);
+					break;
+				}
+		}
 		while (!sh->done) {
 			unsigned k = 0;
 			if (rte_mempool_get_bulk(mp, (void **)m, 32) != 0)
