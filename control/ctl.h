@@ -91,6 +91,7 @@ struct ctl {
     struct ctl_loop *loop;
     int listen_fd;
     int signal_fd;
+    int stop_signal;                /* SIGTERM/SIGINT that stopped the loop */
     struct ctl_dp dp;
     struct ctl_conn *conns;
     /* Limits as the dataplane reported them (they size its shared memory). */

@@ -41,6 +41,7 @@ struct tern_config {
     char run_dir[TERN_CFG_PATH_MAX];     /* sockets live here; default /run/tern/<name> */
     char control_socket[TERN_CFG_PATH_MAX];   /* default <run_dir>/control.sock */
     char dataplane_socket[TERN_CFG_PATH_MAX]; /* default <run_dir>/dataplane.sock */
+    uint32_t drain_timeout_ms;           /* SIGTERM: how long subscribers may drain, default 2000 */
 
     /* [eal] */
     char file_prefix[TERN_CFG_NAME_MAX]; /* default tern_<name> */

@@ -43,6 +43,8 @@ static const struct key_def keys[] = {
     STR("node", "run_dir", TERN__K_RUN_DIR, KIND_PATH, run_dir),
     STR("node", "control_socket", TERN__K_CONTROL_SOCKET, KIND_PATH, control_socket),
     STR("node", "dataplane_socket", TERN__K_DATAPLANE_SOCKET, KIND_PATH, dataplane_socket),
+    U32("node", "drain_timeout_ms", TERN__K_DRAIN_TIMEOUT_MS, drain_timeout_ms, 0, 600000,
+        false),
     STR("eal", "file_prefix", TERN__K_FILE_PREFIX, KIND_NAME, file_prefix),
     STR("eal", "lcores", TERN__K_LCORES, KIND_LCORES, lcores),
     STR("eal", "allow", TERN__K_ALLOW, KIND_PCI_LIST, allow),
@@ -80,6 +82,7 @@ void tern__cfg_defaults(struct tern_config *c)
     c->default_depth = 1024;
     c->first_client_lcore = 64;
     c->client_timeout_ms = 2000;
+    c->drain_timeout_ms = 2000;
     /* run_dir, sockets and file_prefix derive from the name once it is
      * known: see cfg_derive_paths(). */
 }

@@ -23,7 +23,9 @@
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
  * A pub or sub whose client is fenced (TERN_ENOTCONN) prints
  * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5, after
- * --after-fence SEC (a zombie that lingers, holding what it has).
+ * --after-fence SEC (a zombie that lingers, holding what it has).  A pub
+ * refused because the dataplane drains to stop (tern_status() says
+ * TERN_ESHUTDOWN) prints {"published": N, "refused": ...} and exits 6.
  * sub counts payload_breaks: messages whose payload (the publisher's
  * running index) does not follow the previous one: with one publisher,
  * messages that are not its own.
@@ -81,14 +83,19 @@ static void wait_for(const char *path)
 }
 
 #define EXIT_FENCED 5
+#define EXIT_SHUTDOWN 6
+
+/* What a subscriber had when it was fenced. */
+static uint64_t f_last_seq, f_gaps;
 
 static int fenced(const char *what, uint64_t count)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("{\"enotconn_ns\":%lld,\"%s\":%llu}\n",
-	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count);
+	printf("{\"enotconn_ns\":%lld,\"%s\":%llu,\"last_seq\":%llu,\"gaps\":%llu}\n",
+	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count,
+	       (unsigned long long)f_last_seq, (unsigned long long)f_gaps);
 	fflush(stdout);
 	fprintf(stderr, "tern-probe: %s\n", tern_errmsg());
 	if (o.after_fence > 0)
@@ -191,6 +198,16 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 			tern_pub_close(p);
 			return rv;
 		}
+		if (seq == TERN_EBACKPRESSURE && tern_status(c) == TERN_ESHUTDOWN) {
+			/* The dataplane drains to stop: no retry will succeed. */
+			tern_msg_free(p, m);
+			printf("{\"published\":%llu,\"refused\":\"%s\",\"last_seq\":%llu}\n",
+			       (unsigned long long)i, tern_strerror(TERN_ESHUTDOWN),
+			       (unsigned long long)last);
+			fflush(stdout);
+			tern_pub_close(p);
+			return EXIT_SHUTDOWN;
+		}
 		if (seq == TERN_EBACKPRESSURE) {
 			bp++;
 			tern_msg_free(p, m);
@@ -272,6 +289,8 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
 		if (k == 0 && tern_status(c) == TERN_ENOTCONN) {
+			f_last_seq = lastseq;
+			f_gaps = gaps;
 			rv = fenced("received", got);
 			tern_sub_close(s);
 			return rv;

@@ -45,6 +45,7 @@ extern "C" {
 #define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
 #define TERN_EMSGSIZE      (-EMSGSIZE) /**< size + tags_len exceed the buffer */
 #define TERN_ESTORAGE      (-EIO)      /**< storage failed to keep the message (full disk, I/O error) */
+#define TERN_ESHUTDOWN     (-ESHUTDOWN) /**< tern_status(): the bus is draining to stop */
 
 /** Subscription policy when the subscriber's queue is full. */
 enum tern_policy {
@@ -115,7 +116,11 @@ struct tern_connect_opts {
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
 
 /**
- * Whether the bus is still there for this client: 0, or TERN_ENOTCONN once
+ * Whether the bus is still there for this client: 0; TERN_ESHUTDOWN while
+ * tern-dataplane drains for a graceful shutdown (SIGTERM: publishes are
+ * refused with TERN_EBACKPRESSURE, which a publisher can tell from a full
+ * subscriber by calling this; subscribers go on receiving what was
+ * published before, see docs/control.md "Shutdown"); or TERN_ENOTCONN once
  * it is fenced (tern_errmsg() then says why: tern-control closed the
  * connection, tern-dataplane exited, or a new tern-control took over).
  * A fenced client stays fenced: its ids belong to a past incarnation, and
