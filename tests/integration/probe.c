@@ -13,6 +13,7 @@
  *                        [--until-seq S] [--linger SEC]
  *                        [--from earliest|seq:N|time:NS]   (replay from the log)
  *                        [--expect-tag KEY=VALUE]   (count messages without it)
+ *                        [--poll-after FILE]   (open, then wait for FILE to poll)
  *   tern-probe [-s SOCK] pool
  *
  * Any command: [--ctl-timeout MS] (tern_connect_opts.timeout_ms),
@@ -58,7 +59,7 @@ static struct opts {
 	bool durable;
 	int ctl_timeout;
 	double after_fence;
-	const char *connected, *go, *resume;
+	const char *connected, *go, *resume, *poll_after;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -285,6 +286,7 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	if (rv < 0)
 		return die("subscription open", rv);
 	touch(o.ready);
+	wait_for(o.poll_after);     /* let the queue overflow first */
 	deadline = now_s() + o.timeout;
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
@@ -352,13 +354,19 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 		if (!o.hold)
 			tern_release(s, v, k);
 	}
+	struct tern_sub_stats st;
+	tern_sub_stats(s, &st);
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
 	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
-	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu}\n",
+	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu,"
+	       "\"stats\":{\"received\":%llu,\"dropped\":%llu,\"queued\":%llu,"
+	       "\"topics\":%u,\"held\":%u}}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
 	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
-	       (unsigned long long)bad_event, (unsigned long long)breaks);
+	       (unsigned long long)bad_event, (unsigned long long)breaks,
+	       (unsigned long long)st.received, (unsigned long long)st.dropped,
+	       (unsigned long long)st.queued, st.topics, st.held);
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
@@ -378,6 +386,7 @@ int main(int argc, char **argv)
 		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' }, { "burst", 1, NULL, 'B' },
 		{ "ctl-timeout", 1, NULL, 'C' }, { "connected", 1, NULL, 'N' }, { "go", 1, NULL, 'G' },
 		{ "resume", 1, NULL, 'M' }, { "after-fence", 1, NULL, 'A' },
+		{ "poll-after", 1, NULL, 'Q' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -433,6 +442,7 @@ int main(int argc, char **argv)
 		case 'G': o.go = optarg; break;
 		case 'M': o.resume = optarg; break;
 		case 'A': o.after_fence = atof(optarg); break;
+		case 'Q': o.poll_after = optarg; break;
 		default: goto usage;
 		}
 	}

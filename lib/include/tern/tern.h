@@ -279,6 +279,25 @@ TERN_API unsigned tern_poll(struct tern_sub *s, const struct tern_msg **msgs, un
 /** Release views returned by tern_poll(), in any order. */
 TERN_API void tern_release(struct tern_sub *s, const struct tern_msg *const *msgs, unsigned n);
 
+/** Counters of one subscription, see tern_sub_stats(). */
+struct tern_sub_stats {
+	uint64_t received;  /**< live messages tern_poll() returned */
+	uint64_t dropped;   /**< messages the drop policy discarded for it (all its topics) */
+	uint64_t queued;    /**< messages waiting in its queues now */
+	uint32_t topics;    /**< topics it receives */
+	uint32_t held;      /**< polled views not yet released */
+};
+
+/**
+ * Read a subscription's counters from shared memory: no system call, no
+ * lock, safe on the data path.  Under the drop policy a gap in seq shows a
+ * loss only once a later message arrives; `dropped` shows it at once,
+ * including at the end of a stream (the messages a full queue turned
+ * away).  A snapshot: publishers may be counting while it reads.
+ * @return 0, or -EINVAL (s or out NULL).
+ */
+TERN_API int tern_sub_stats(struct tern_sub *s, struct tern_sub_stats *out);
+
 /**
  * A file descriptor that becomes readable when the subscription has data,
  * for subscribers that would rather sleep than spin (opened with want_fd).
