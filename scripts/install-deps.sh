@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
     build-essential pkg-config meson ninja-build
     libdpdk-dev dpdk libnuma-dev libcmocka-dev libinih-dev
+    dpdk-dev                # dpdk-telemetry.py, for it_telemetry
     clang libclang-rt-14-dev python3 iproute2 procps
 )
 
