@@ -208,6 +208,10 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
               struct ctl_stats *out, char *err, size_t errlen);
 void ctl_stats_dump(struct ctl *ctl);   /* SIGUSR1 */
 
+/* ctl_metrics.c: the Prometheus endpoint ([metrics] port; 0: off). */
+int ctl_metrics_start(struct ctl *ctl);
+void ctl_metrics_stop(struct ctl *ctl);
+
 /* ctl_conn.c */
 /* Bind the control socket (-EADDRINUSE if another daemon answers there);
  * connections queue in the backlog until ctl_accept_start(). */

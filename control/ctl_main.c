@@ -94,6 +94,7 @@ static void shutdown_in_order(struct ctl *ctl)
 {
     unsigned n = 0;
 
+    ctl_metrics_stop(ctl);
     ctl_log(CTL_INFO, "shutdown (signal %d, %s): control socket %s closed, no new clients",
             ctl->stop_signal, strsignal(ctl->stop_signal), ctl->cfg.control_socket);
     if (ctl->listen_fd >= 0) {
@@ -208,6 +209,8 @@ int main(int argc, char **argv)
     rc = ctl_dp_start(&ctl);
     if (rc == 0)
         rc = ctl_accept_start(&ctl);
+    if (rc == 0)
+        rc = ctl_metrics_start(&ctl);
     if (rc < 0)
         goto out_fini;
     ctl_log(CTL_INFO, "ready: node '%s' (%s), pid %d, control socket %s", ctl.cfg.node_name,
@@ -219,6 +222,7 @@ int main(int argc, char **argv)
         shutdown_in_order(&ctl);
 
 out_fini:
+    ctl_metrics_stop(&ctl);
     ctl_fini(&ctl);
     ctl_log(CTL_INFO, "stopped%s", rc < 0 ? " after an error" : "");
     return rc < 0 ? 1 : 0;

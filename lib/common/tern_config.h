@@ -68,6 +68,10 @@ struct tern_config {
     uint32_t first_client_lcore;         /* default 64 */
     uint32_t client_timeout_ms;          /* hello deadline, default 2000 */
 
+    /* [metrics]: tern-control's Prometheus endpoint (ctl_metrics.c) */
+    char metrics_address[TERN_CFG_NAME_MAX]; /* IPv4 or IPv6 literal, default 127.0.0.1 */
+    uint32_t metrics_port;               /* default 0: off */
+
     /* [storage] rules, ordered by N: rule.N = pattern -> prefix, with
      * rule.N.fsync (default interval), .fsync_interval_ms (100),
      * .segment_bytes (64M), .rotate_utc (HH:MM or none), .retain_bytes (0),
