@@ -8,6 +8,7 @@ pkgs=(
     libdpdk-dev dpdk libnuma-dev libcmocka-dev libinih-dev
     dpdk-dev                # dpdk-telemetry.py, for it_telemetry
     libmicrohttpd-dev curl  # tern-control's /metrics, and its test
+    systemtap-sdt-dev       # <sys/sdt.h>: USDT probes
     clang libclang-rt-14-dev python3 iproute2 procps
 )
 
