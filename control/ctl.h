@@ -96,6 +96,7 @@ struct ctl {
     struct ctl_loop *loop;
     int listen_fd;
     int signal_fd;
+    int stop_signal;                /* SIGTERM/SIGINT that stopped the loop */
     struct ctl_dp dp;
     struct ctl_conn *conns;
     /* Limits as the dataplane reported them (they size its shared memory). */
@@ -241,6 +242,10 @@ void ctl_stats_dump(struct ctl *ctl);   /* SIGUSR1 */
 /* ctl_conn.c: forget the snapshot paged listings read from (ctl_stats()
  * is about to overwrite it). */
 void ctl_stats_snapshot_drop(void);
+
+/* ctl_metrics.c: the Prometheus endpoint ([metrics] port; 0: off). */
+int ctl_metrics_start(struct ctl *ctl);
+void ctl_metrics_stop(struct ctl *ctl);
 
 /* ctl_conn.c */
 /* Bind the control socket (-EADDRINUSE if another daemon answers there);

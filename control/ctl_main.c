@@ -8,8 +8,20 @@
  * of the first); then connect to the dataplane; only then accept.  A client
  * connecting in between waits in the backlog.  Signals
  * arrive through a signalfd in the reactor, so a handler never runs in the
- * middle of an action: SIGTERM/SIGINT stop the loop (sockets closed, the
- * control socket unlinked), SIGUSR1 dumps stats to stderr.
+ * middle of an action:
+ *
+ *   SIGTERM, SIGINT  stop, in a fixed order (docs/control.md "Shutdown"):
+ *                    the control socket is closed and unlinked (no new
+ *                    client), the dataplane link closed (so that no live
+ *                    client is reclaimed under its feet), every client
+ *                    connection closed (their watchers fence them at the
+ *                    EOF), exit 0; one log line each
+ *   SIGUSR1          stats dump to the log (ctl_stats_dump())
+ *   SIGHUP           re-read the config file: [clients] client_timeout_ms
+ *                    applies to connections accepted from then on; other
+ *                    keys need a restart, and the log says so
+ *   SIGPIPE          ignored: a send to a closed socket fails with EPIPE,
+ *                    which the caller handles
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,19 +42,75 @@ static void usage(FILE *f)
                "  -v       debug logging\n");
 }
 
+/* SIGHUP: what can change without a restart does; the rest is named. */
+static void reload(struct ctl *ctl)
+{
+    static struct tern_config next;
+    static char err[2048];
+    uint32_t was = ctl->cfg.client_timeout_ms;
+
+    if (strcmp(ctl->cfg.source, "<embedded default>") == 0) {
+        ctl_log(CTL_INFO, "SIGHUP: running on the embedded default config: nothing to re-read");
+        return;
+    }
+    if (tern_config_load(&next, ctl->cfg.source, err, sizeof(err)) < 0) {
+        err[strcspn(err, "\n")] = '\0';
+        ctl_log(CTL_ERROR, "SIGHUP: cannot re-read %s, keeping the running config: %s",
+                ctl->cfg.source, err);
+        return;
+    }
+    ctl->cfg.client_timeout_ms = next.client_timeout_ms;
+    memcpy(next.source, ctl->cfg.source, sizeof(next.source));
+    ctl_log(CTL_INFO, "SIGHUP: re-read %s: [clients] client_timeout_ms %u -> %u applied%s",
+            ctl->cfg.source, was, next.client_timeout_ms,
+            memcmp(&next, &ctl->cfg, sizeof(next)) ? "; other keys changed and need a "
+            "restart (sockets, limits and the dataplane's are fixed at start-up)" : "");
+}
+
 static void on_signal(struct ctl_loop *loop, int fd, void *clientd, unsigned mask)
 {
+    struct ctl *ctl = clientd;
     struct signalfd_siginfo si;
 
     (void)mask;
-    if (read(fd, &si, sizeof(si)) != sizeof(si))
-        return;
-    if (si.ssi_signo == SIGUSR1) {
-        ctl_stats_dump(clientd);
-        return;
+    while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGUSR1:
+            ctl_stats_dump(ctl);
+            break;
+        case SIGHUP:
+            reload(ctl);
+            break;
+        default:
+            ctl->stop_signal = (int)si.ssi_signo;
+            ctl_loop_stop(loop);
+            break;
+        }
     }
-    ctl_log(CTL_INFO, "signal %u: stopping", si.ssi_signo);
-    ctl_loop_stop(loop);
+}
+
+/* SIGTERM's order, one line a step (see the file comment). */
+static void shutdown_in_order(struct ctl *ctl)
+{
+    unsigned n = 0;
+
+    ctl_metrics_stop(ctl);
+    ctl_log(CTL_INFO, "shutdown (signal %d, %s): control socket %s closed, no new clients",
+            ctl->stop_signal, strsignal(ctl->stop_signal), ctl->cfg.control_socket);
+    if (ctl->listen_fd >= 0) {
+        ctl_loop_del_file(ctl->loop, ctl->listen_fd, ~0u);
+        close(ctl->listen_fd);
+        unlink(ctl->cfg.control_socket);
+        ctl->listen_fd = -1;
+    }
+    ctl_log(CTL_INFO, "shutdown: dataplane link %s", ctl_dp_up(ctl) ? "closed" : "was down");
+    ctl_dp_close(ctl);
+    while (ctl->conns) {
+        n += ctl->conns->peer == CtlPeer_APP;
+        ctl_conn_close(ctl->conns);
+    }
+    ctl_log(CTL_INFO, "shutdown: %u client connection(s) closed (their processes are fenced)",
+            n);
 }
 
 static int watch_signals(struct ctl *ctl)
@@ -54,6 +122,7 @@ static int watch_signals(struct ctl *ctl)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return -errno;
     ctl->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -110,6 +179,8 @@ int main(int argc, char **argv)
     }
     rc = tern_config_load(&ctl.cfg, path, err, sizeof(err));
     if (rc < 0) {
+        /* "file:line: [section] key: why", the compiler's shape editors
+         * jump to: not a log line (docs/control.md "Logging"). */
         fprintf(stderr, "%s", err);
         return 1;
     }
@@ -138,15 +209,21 @@ int main(int argc, char **argv)
     rc = ctl_dp_start(&ctl);
     if (rc == 0)
         rc = ctl_accept_start(&ctl);
+    if (rc == 0)
+        rc = ctl_metrics_start(&ctl);
     if (rc < 0)
         goto out_fini;
-    ctl_log(CTL_INFO, "ready: node '%s' (%s), control socket %s", ctl.cfg.node_name,
-            ctl.cfg.source, ctl.cfg.control_socket);
+    ctl_log(CTL_INFO, "ready: node '%s' (%s), pid %d, control socket %s", ctl.cfg.node_name,
+            ctl.cfg.source, (int)getpid(), ctl.cfg.control_socket);
     rc = ctl_loop_run(ctl.loop);
     if (rc < 0)
         ctl_log(CTL_ERROR, "reactor: %s", strerror(-rc));
+    else
+        shutdown_in_order(&ctl);
 
 out_fini:
+    ctl_metrics_stop(&ctl);
     ctl_fini(&ctl);
+    ctl_log(CTL_INFO, "stopped%s", rc < 0 ? " after an error" : "");
     return rc < 0 ? 1 : 0;
 }

@@ -13,34 +13,39 @@
 
 #include "ctl.h"
 #include "ctl_sock.h"
+#include "common/tern_logline.h"
 
 enum ctl_level ctl_log_level = CTL_INFO;
 
-static const char *const level_prefix[] = {
-    "tern-control: error", "tern-control: warning", "tern-control: info", "tern-control: debug"
-};
+/* Lines in the daemon format of lib/common/tern_logline.h, at syslog
+ * priorities (journald reads them from the "<N>" prefix). */
+static const int syslog_level[] = { TERN__LOG_ERR, TERN__LOG_WARNING, TERN__LOG_INFO,
+                                    TERN__LOG_DEBUG };
 
 void ctl_log(enum ctl_level level, const char *fmt, ...)
 {
-    char line[512];
     va_list ap;
 
-    if (level > ctl_log_level)
+    if (level > ctl_log_level || level < CTL_ERROR)
         return;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    tern__log_vprintf(syslog_level[level], "tern-control", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s\n", level_prefix[level], line);
 }
 
 void ctl_log_rl(struct tern__rl *rl, enum ctl_level level, const char *fmt, ...)
 {
+    uint64_t sup;
     va_list ap;
 
-    if (level > ctl_log_level)
+    if (level > ctl_log_level || level < CTL_ERROR)
         return;     /* a line nobody sees spends no token */
+    if (!tern__rl_allow(rl, tern__rl_now(), &sup))
+        return;
+    if (sup)
+        ctl_log(level, "suppressed %llu similar messages", (unsigned long long)sup);
     va_start(ap, fmt);
-    tern__vlog_rl(rl, stderr, level_prefix[level], fmt, ap);
+    tern__log_vprintf(syslog_level[level], "tern-control", fmt, ap);
     va_end(ap);
 }
 

@@ -134,24 +134,24 @@ void ctl_stats_dump(struct ctl *ctl)
         ctl_log(CTL_WARN, "stats: %s", err);
         return;
     }
-    fprintf(stderr, "tern-control: stats: pool %llu free of %llu, %llu storage errors\n",
+    ctl_log(CTL_INFO, "stats (SIGUSR1): pool %llu free of %llu, %llu storage errors",
             (unsigned long long)st.pool_free, (unsigned long long)st.pool_size,
             (unsigned long long)st.storage_errors);
     for (i = 0; i < st.n_topics; i++)
-        fprintf(stderr, "  topic %u '%s': published %llu, delivered %llu, "
-                "%u publishers, %u subscriptions\n", st.topics[i].topic_id,
+        ctl_log(CTL_INFO, "  topic %u '%s': published %llu, delivered %llu, "
+                "%u publishers, %u subscriptions", st.topics[i].topic_id,
                 tern__esc(esc, sizeof(esc), st.topics[i].name.ptr, st.topics[i].name.len),
                 (unsigned long long)st.topics[i].published,
                 (unsigned long long)st.topics[i].delivered, st.topics[i].publishers,
                 st.topics[i].subscriptions);
     for (i = 0; i < st.n_subs; i++)
-        fprintf(stderr, "  sub %u client %u '%s' %s: delivered %llu, dropped %llu, "
-                "queued %u, %u topics\n", st.subs[i].sub_id, st.subs[i].client_id,
+        ctl_log(CTL_INFO, "  sub %u client %u '%s' %s: delivered %llu, dropped %llu, "
+                "queued %u, %u topics", st.subs[i].sub_id, st.subs[i].client_id,
                 tern__esc(esc, sizeof(esc), st.subs[i].pattern.ptr, st.subs[i].pattern.len),
                 CtlPolicy_name(st.subs[i].policy), (unsigned long long)st.subs[i].delivered,
                 (unsigned long long)st.subs[i].dropped, st.subs[i].depth, st.subs[i].topics);
     for (i = 0; i < st.n_clients; i++)
-        fprintf(stderr, "  client %u '%s' pid %u lcore %u: published %llu, polled %llu\n",
+        ctl_log(CTL_INFO, "  client %u '%s' pid %u lcore %u: published %llu, polled %llu",
                 st.clients[i].client_id,
                 tern__esc(esc, sizeof(esc), st.clients[i].name.ptr, st.clients[i].name.len),
                 st.clients[i].pid, st.clients[i].lcore_id,

@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <rte_log.h>
+
 #include "common/tern_config.h"
 #include "common/tern_names.h"
+#include "common/tern_ratelimit.h"
 #include "bus/bus_pvt.h"
 
 #define DP_MAX_PUBS_PER_CLIENT 64
@@ -77,6 +80,11 @@ struct dp {
 	struct dp_index ix;
 	uint32_t n_armed_hint;      /* subscriptions with a wake-up fd */
 	volatile bool stop;
+	/* SIGTERM/SIGINT: graceful drain (dp_drain.c) */
+	int signal_fd;
+	bool draining;
+	int stop_signal;            /* what started the drain */
+	uint64_t drain_start_tsc, drain_end_tsc;
 	/* storage role (dp_storage.c) */
 	struct tern_log *log;
 	struct tern_client storage_client;
@@ -90,6 +98,44 @@ struct dp {
 	int conn_fd;
 	int epfd;
 };
+
+/* dp_log.c: every line through rte_log under tern's own types. */
+extern int dp_logtype, dp_logtype_storage;
+int dp_log_open(void);              /* before anything logs */
+void dp_log_levels(void);           /* after rte_eal_init() */
+int dp_log_level_parse(const char *name);   /* RTE_LOG_* of "error" or "4", or -1 */
+#define DP_LOG(lvl, fmt, ...) rte_log(RTE_LOG_##lvl, dp_logtype, fmt "\n", ##__VA_ARGS__)
+#define DP_SLOG(lvl, fmt, ...) \
+	rte_log(RTE_LOG_##lvl, dp_logtype_storage, fmt "\n", ##__VA_ARGS__)
+/* A line from a site that can fire at will (a client flood, a failing
+ * disk): a token bucket per call site (tern_ratelimit.h). */
+#define DP_LOG_RL_TYPE(type, lvl, fmt, ...)                                              \
+	do {                                                                              \
+		static struct tern__rl rl_ = TERN__RL_INIT(TERN__RL_BURST, TERN__RL_PER_SEC); \
+		uint64_t sup_;                                                            \
+		if (tern__rl_allow(&rl_, tern__rl_now(), &sup_)) {                        \
+			if (sup_)                                                         \
+				rte_log(RTE_LOG_##lvl, type, "suppressed %llu similar messages\n", \
+					(unsigned long long)sup_);                        \
+			rte_log(RTE_LOG_##lvl, type, fmt "\n", ##__VA_ARGS__);           \
+		}                                                                         \
+	} while (0)
+#define DP_LOG_RL(lvl, ...) DP_LOG_RL_TYPE(dp_logtype, lvl, __VA_ARGS__)
+#define DP_SLOG_RL(lvl, ...) DP_LOG_RL_TYPE(dp_logtype_storage, lvl, __VA_ARGS__)
+
+/* dp_signal.c: signals arrive through a signalfd in the control epoll. */
+int dp_signal_block(void);          /* before rte_eal_init(): every thread inherits it */
+int dp_signal_open(struct dp *dp);
+void dp_signal_read(struct dp *dp); /* the signalfd is readable */
+/* dp_dump.c: SIGUSR1 */
+void dp_stats_dump(struct dp *dp);
+
+/* dp_drain.c: SIGTERM's graceful shutdown, in this order: refuse new
+ * publishes, let subscribers drain (at most [node] drain_timeout_ms),
+ * [the main loop stops, storage flushes,] tell the clients. */
+void dp_drain_begin(struct dp *dp, int sig);
+bool dp_drain_done(struct dp *dp);  /* called each loop turn while draining */
+void dp_drain_tell_clients(struct dp *dp);
 
 /* dp_state.c */
 int dp_state_create(struct dp *dp);

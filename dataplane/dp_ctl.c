@@ -301,7 +301,7 @@ static int handle(struct dp *dp, size_t len, int fd)
 		rv = dp_client_gone(dp, m.client_id, err, sizeof(err));
 		/* One line per client gone: a connection flood makes it fire at will. */
 		if (rv == 0)
-			TERN__LOG_RL(stderr, "tern-dataplane", "client %u reclaimed in %.1f us; "
+			DP_LOG_RL(INFO, "client %u reclaimed in %.1f us; "
 				"pool free %llu -> %llu (%llu in the stack, %llu cached by clients)",
 				m.client_id,
 				(double)(rte_rdtsc() - t0) * 1e6 / (double)rte_get_tsc_hz(),
@@ -396,14 +396,14 @@ int dp_ctl_open(struct dp *dp)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "tern-dataplane: socket path too long: %s\n", path);
+		DP_LOG(ERR, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
 	/* A socket file nobody answers on is a leftover from a crash. */
 	fd = tern__sock_connect(path);
 	if (fd >= 0) {
 		close(fd);
-		fprintf(stderr, "tern-dataplane: %s: another dataplane is serving it\n", path);
+		DP_LOG(ERR, "%s: another dataplane is serving it", path);
 		return -EADDRINUSE;
 	}
 	unlink(path);
@@ -412,7 +412,7 @@ int dp_ctl_open(struct dp *dp)
 	if (dp->listen_fd < 0 || bind(dp->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(path, 0600) < 0 || listen(dp->listen_fd, 4) < 0) {
 		int e = -errno;
-		fprintf(stderr, "tern-dataplane: cannot listen on %s: %s\n", path, strerror(errno));
+		DP_LOG(ERR, "cannot listen on %s: %s", path, strerror(errno));
 		return e;
 	}
 	dp->conn_fd = -1;
@@ -442,6 +442,11 @@ int dp_ctl_poll(struct dp *dp, int64_t timeout_ns)
 
 	n = epoll_pwait2(dp->epfd, evs, 4, &ts, NULL);
 	for (int i = 0; i < n; i++) {
+		if (evs[i].data.fd == dp->signal_fd) {
+			dp_signal_read(dp);
+			handled++;
+			continue;
+		}
 		if (evs[i].data.fd == dp->listen_fd) {
 			int fd = accept4(dp->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };

@@ -63,8 +63,8 @@ uint32_t dp_fence_all(struct dp *dp)
 		__atomic_store_n(&tern__shm_client(shm, id)->fenced, shm->epoch, __ATOMIC_RELEASE);
 	}
 	if (n)
-		fprintf(stderr, "tern-dataplane: tern-control incarnation %u: %u client(s) of an "
-			"earlier one fenced, reserved until they exit\n", shm->epoch, n);
+		DP_LOG(NOTICE, "tern-control incarnation %u: %u client(s) of an "
+			"earlier one fenced, reserved until they exit", shm->epoch, n);
 	return n;
 }
 

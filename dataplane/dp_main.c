@@ -7,7 +7,8 @@
  * Reads the node config (the embedded default without -c), checks that
  * hugepages are there (secondary processes cannot attach without them),
  * starts EAL with --no-pci unless the config allow-lists devices, creates
- * the shared state and serves tern-control until SIGTERM/SIGINT.
+ * the shared state and serves tern-control until SIGTERM/SIGINT, which
+ * start a graceful drain (dp_drain.c; signals: dp_signal.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,13 +26,7 @@
 
 #include "dp.h"
 
-static struct dp g_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_dp.stop = true;
-}
+static struct dp g_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1, .signal_fd = -1 };
 
 static void usage(FILE *f)
 {
@@ -63,13 +58,12 @@ static int hugepage_preflight(void)
 	}
 	if (total > 0 && free_pages > 0 && mounted)
 		return 0;
-	fprintf(stderr,
-		"tern-dataplane: no usable hugepages (reserved %ld, free %ld, hugetlbfs %s).\n"
-		"  Clients attach as DPDK secondary processes, which need hugepages.\n"
-		"  Fix, as root:  scripts/hugepages.sh 1024\n"
-		"  or:            echo 1024 > /proc/sys/vm/nr_hugepages && "
-		"mount -t hugetlbfs nodev /dev/hugepages\n",
-		total, free_pages, mounted ? "mounted" : "not mounted");
+	DP_LOG(ERR, "no usable hugepages (reserved %ld, free %ld, hugetlbfs %s).",
+	       total, free_pages, mounted ? "mounted" : "not mounted");
+	DP_LOG(ERR, "  Clients attach as DPDK secondary processes, which need hugepages.");
+	DP_LOG(ERR, "  Fix, as root:  scripts/hugepages.sh 1024");
+	DP_LOG(ERR, "  or:            echo 1024 > /proc/sys/vm/nr_hugepages && "
+	       "mount -t hugetlbfs nodev /dev/hugepages");
 	return -ENOMEM;
 }
 
@@ -133,6 +127,9 @@ static void run(struct dp *dp)
 		int64_t timeout = 200 * 1000000LL;
 		int work;
 
+		if (dp->draining && dp_drain_done(dp))
+			break;
+
 		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
 		if (dp->storage_on_main) {
 			work += (int)dp_storage_poll(dp);
@@ -143,20 +140,27 @@ static void run(struct dp *dp)
 		 * control socket.  The local message path never waits for us. */
 		if (dp->n_armed_hint || dp->n_retiring || dp->storage_on_main)
 			timeout = 20 * 1000;
-		/* Stored topics: reserve their next sequence range in time. */
-		work += (int)dp_marks_tick(dp);
-		if (dp_marks_any() && timeout > 500 * 1000)
-			timeout = 500 * 1000;
+		/* Stored topics: reserve their next sequence range in time (not
+		 * while draining: the drain holds every seq_limit where it is). */
+		if (!dp->draining)
+			work += (int)dp_marks_tick(dp);
+		if ((dp_marks_any() || dp->draining) && timeout > 500 * 1000)
+			timeout = dp->draining ? 1000 * 1000 : 500 * 1000;
 		if (work)
 			timeout = 0;
 		dp_ctl_poll(dp, timeout);
 		if (dp->storage_on_main && ++ticks % 64 == 0)
 			dp_storage_tick(dp);
 	}
+	dp->stop = true;        /* the storage lcore's loop, too */
 	if (dp->storage_on_main)
 		dp_storage_close(dp);
 	rte_eal_mp_wait_lcore();
+	if (dp->n_storage)
+		DP_SLOG(NOTICE, "shutdown: storage flushed and closed (%u rule(s), %llu error(s))",
+			dp->n_storage, (unsigned long long)dp->storage_errors);
 	dp_marks_close(dp);
+	dp_drain_tell_clients(dp);
 }
 
 int main(int argc, char **argv)
@@ -188,6 +192,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (tern_config_load(&cfg, path, err, sizeof(err)) < 0) {
+		/* "file:line: [section] key: why", the compiler's shape editors
+		 * jump to: not a log line (docs/control.md "Logging"). */
 		fprintf(stderr, "%s", err);
 		return 1;
 	}
@@ -195,31 +201,39 @@ int main(int argc, char **argv)
 		printf("%s: ok\n", cfg.source);
 		return 0;
 	}
+	dp_log_open();
 	if (hugepage_preflight() < 0)
 		return 1;
 	if (dp_mkdir_p(cfg.run_dir, 0700) < 0) {
-		fprintf(stderr, "tern-dataplane: cannot create %s: %s\n", cfg.run_dir, strerror(errno));
+		DP_LOG(ERR, "cannot create %s: %s", cfg.run_dir, strerror(errno));
+		return 1;
+	}
+	if (dp_signal_block() < 0) {
+		DP_LOG(ERR, "cannot block signals: %s", strerror(errno));
 		return 1;
 	}
 
 	g_dp.cfg = &cfg;
 	eal_argc = build_eal_argv(&cfg, eal_argv, (int)RTE_DIM(eal_argv));
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "tern-dataplane: EAL init failed (file prefix %s): %s\n",
-			cfg.file_prefix, rte_strerror(rte_errno));
+		DP_LOG(ERR, "EAL init failed (file prefix %s): %s", cfg.file_prefix,
+		       rte_strerror(rte_errno));
 		return 1;
 	}
+	dp_log_levels();
 	rv = dp_state_create(&g_dp);
 	if (rv == 0)
 		rv = dp_ctl_open(&g_dp);
+	if (rv == 0 && (rv = dp_signal_open(&g_dp)) < 0)
+		DP_LOG(ERR, "cannot watch signals: %s", strerror(-rv));
 	if (rv == 0)
 		rv = dp_storage_init(&g_dp);
 	if (rv == 0 && g_dp.n_storage) {
 		unsigned lc = cfg.storage_lcore;
 		g_dp.storage_on_main = lc == rte_get_main_lcore();
 		if (!g_dp.storage_on_main && (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc))) {
-			fprintf(stderr, "tern-dataplane: %s: [eal] storage_lcore %u is not one of "
-				"the lcores '%s'\n", cfg.source, lc, cfg.lcores);
+			DP_LOG(ERR, "%s: [eal] storage_lcore %u is not one of the lcores '%s'",
+			       cfg.source, lc, cfg.lcores);
 			rv = -EINVAL;
 		} else if (!g_dp.storage_on_main) {
 			rv = rte_eal_remote_launch(dp_storage_loop, &g_dp, lc);
@@ -228,18 +242,19 @@ int main(int argc, char **argv)
 	if (rv == 0)
 		rv = dp_telemetry_init(&g_dp);
 	if (rv == 0) {
-		signal(SIGTERM, on_signal);
-		signal(SIGINT, on_signal);
-		signal(SIGPIPE, SIG_IGN);
-		fprintf(stderr, "tern-dataplane: node %s ready: prefix %s, %u mbufs of %u B, "
-			"%u lcore(s), socket %s\n", cfg.node_name, cfg.file_prefix, cfg.mbufs,
-			cfg.msg_size, rte_lcore_count(), cfg.dataplane_socket);
+		DP_LOG(NOTICE, "node %s ready: pid %d, prefix %s, %u mbufs of %u B, %u lcore(s), "
+		       "socket %s, config %s", cfg.node_name, (int)getpid(), cfg.file_prefix,
+		       cfg.mbufs, cfg.msg_size, rte_lcore_count(), cfg.dataplane_socket, cfg.source);
 		run(&g_dp);
-		fprintf(stderr, "tern-dataplane: stopping\n");
+	} else {
+		DP_LOG(ERR, "start-up failed: %s", strerror(-rv));
 	}
+	if (g_dp.signal_fd >= 0)
+		close(g_dp.signal_fd);
 	dp_ctl_close(&g_dp);
 	dp_state_destroy(&g_dp);
 	rte_eal_cleanup();
 	remove_runtime(cfg.file_prefix);
+	DP_LOG(NOTICE, "stopped%s", rv == 0 ? "" : " after a failed start");
 	return rv == 0 ? 0 : 1;
 }

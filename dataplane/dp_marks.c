@@ -77,7 +77,7 @@ int dp_mark_topic(struct dp *dp, uint32_t id, const char *name, char *err, size_
 	logged = dp_storage_last_seq(dp, name);
 	start = marks[id].m.hi > logged ? marks[id].m.hi : logged;
 	if (marks[id].m.repaired)
-		TERN__LOG_RL(stderr, "tern-dataplane", "sequence mark %s: one copy damaged; "
+		DP_SLOG_RL(WARNING, "sequence mark %s: one copy damaged; "
 			     "topic '%s' numbers on past it from %llu", path, name,
 			     (unsigned long long)start);
 	rv = tern__mark_set(&marks[id].m, start + DP_SEQ_RESERVE);
@@ -128,7 +128,7 @@ uint32_t dp_marks_tick(struct dp *dp)
 		if (rv < 0) {
 			k->backoff_ms = k->backoff_ms ? RTE_MIN(k->backoff_ms * 2, 1000u) : 10;
 			k->retry_tsc = now + hz / 1000 * k->backoff_ms;
-			TERN__LOG_RL(stderr, "tern-dataplane", "topic '%s': cannot reserve sequence "
+			DP_SLOG_RL(WARNING, "topic '%s': cannot reserve sequence "
 				     "numbers past %llu in its mark file: %s (%s); publishers wait "
 				     "there, retry in %u ms", t->name, (unsigned long long)limit,
 				     strerror(-rv), strerrorname_np(-rv) ?: "?", k->backoff_ms);

@@ -47,7 +47,7 @@ static int pools_create(struct dp *dp)
 			continue;
 		snprintf(name, sizeof(name), "tern_pool_s%d", sock);
 		if (shm->n_pools >= TERN_POOLS_MAX) {
-			fprintf(stderr, "tern-dataplane: lcores on more than %d NUMA sockets\n",
+			DP_LOG(ERR, "lcores on more than %d NUMA sockets",
 				TERN_POOLS_MAX);
 			return -E2BIG;
 		}
@@ -56,13 +56,13 @@ static int pools_create(struct dp *dp)
 				cfg->mempool_cache, TERN__PRIV_SIZE,
 				RTE_PKTMBUF_HEADROOM + cfg->msg_size, sock, TERN_POOL_OPS);
 		if (shm->pools[sock] == NULL) {
-			fprintf(stderr, "tern-dataplane: cannot create pool %s (%u mbufs of %u B): %s\n",
+			DP_LOG(ERR, "cannot create pool %s (%u mbufs of %u B): %s",
 				name, cfg->mbufs, cfg->msg_size, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
 		int rv = tern__stack_ready(shm->pools[sock], shm->n_pools);
 		if (rv < 0) {
-			fprintf(stderr, "tern-dataplane: pool %s: cannot index its objects: %s\n",
+			DP_LOG(ERR, "pool %s: cannot index its objects: %s",
 				name, strerror(-rv));
 			return rv;
 		}
@@ -89,7 +89,7 @@ int dp_state_create(struct dp *dp)
 	mz = rte_memzone_reserve_aligned(TERN_SHM_NAME, size, (int)rte_socket_id(), 0,
 					 RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
-		fprintf(stderr, "tern-dataplane: cannot reserve %zu B of state: %s\n", size,
+		DP_LOG(ERR, "cannot reserve %zu B of state: %s", size,
 			rte_strerror(rte_errno));
 		return -rte_errno;
 	}
@@ -100,7 +100,7 @@ int dp_state_create(struct dp *dp)
 	shm->msg_size = cfg->msg_size;
 	shm->cache_size = RTE_MIN(cfg->mempool_cache, (uint32_t)TERN_CACHE_MAX / 2);
 	if (shm->max_clients > TERN_POOL_WHO_MAX) {
-		fprintf(stderr, "tern-dataplane: [clients] max_clients above %u\n",
+		DP_LOG(ERR, "[clients] max_clients above %u",
 			TERN_POOL_WHO_MAX - 1);
 		return -E2BIG;
 	}

@@ -54,7 +54,7 @@ static int storage_perm(const struct tern_config *cfg, struct tern_log_opts *o)
 		char buf[1024];
 		getgrnam_r(cfg->storage_group, &gr, buf, sizeof(buf), &res);
 		if (res == NULL) {
-			fprintf(stderr, "tern-dataplane: [storage] group '%s': no such group\n",
+			DP_SLOG(ERR, "[storage] group '%s': no such group",
 				cfg->storage_group);
 			return -EINVAL;
 		}
@@ -62,7 +62,7 @@ static int storage_perm(const struct tern_config *cfg, struct tern_log_opts *o)
 	}
 	tern__perm_init(&perm, o);
 	if ((rv = dp_mkdir_p(cfg->storage_dir, perm.dir_mode)) < 0) {
-		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+		DP_SLOG(ERR, "storage dir %s: %s", cfg->storage_dir, strerror(-rv));
 		return rv;
 	}
 	fd = open(cfg->storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -70,7 +70,7 @@ static int storage_perm(const struct tern_config *cfg, struct tern_log_opts *o)
 	if (fd >= 0)
 		close(fd);
 	if (rv < 0)
-		fprintf(stderr, "tern-dataplane: storage dir %s: %s\n", cfg->storage_dir, strerror(-rv));
+		DP_SLOG(ERR, "storage dir %s: %s", cfg->storage_dir, strerror(-rv));
 	return rv;
 }
 
@@ -92,7 +92,7 @@ int dp_storage_init(struct dp *dp)
 		return rv;
 	rv = tern_log_open(cfg->storage_dir, rules, (unsigned)n, &log_opts, shm->max_topics, &dp->log);
 	if (rv < 0) {
-		fprintf(stderr, "tern-dataplane: cannot open the log in %s: %s\n", cfg->storage_dir,
+		DP_SLOG(ERR, "cannot open the log in %s: %s", cfg->storage_dir,
 			strerror(-rv));
 		return rv;
 	}
@@ -136,10 +136,10 @@ int dp_storage_init(struct dp *dp)
 	if (dp->durable == NULL)
 		return -ENOMEM;
 	dp->n_storage = (unsigned)n;
-	fprintf(stderr, "tern-dataplane: storing %d rule(s) under %s\n", n, cfg->storage_dir);
+	DP_SLOG(NOTICE, "storing %d rule(s) under %s", n, cfg->storage_dir);
 	return 0;
 fail:
-	fprintf(stderr, "tern-dataplane: storage: %s\n", err);
+	DP_SLOG(ERR, "storage: %s", err);
 	return rv;
 }
 
@@ -163,7 +163,7 @@ uint64_t dp_storage_last_seq(struct dp *dp, const char *topic)
 		return 0;
 	rv = tern_log_last_seq(dp->cfg->storage_dir, prefix, topic, &seq);
 	if (rv < 0)
-		fprintf(stderr, "tern-dataplane: reading the log of '%s': %s\n", topic, strerror(-rv));
+		DP_SLOG(ERR, "reading the log of '%s': %s", topic, strerror(-rv));
 	return seq;
 }
 
@@ -234,12 +234,12 @@ static void storage_fail(struct dp *dp, uint32_t id, int err, const char *what, 
 	d->backoff_ms = d->backoff_ms ? RTE_MIN(d->backoff_ms * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
 	d->retry_tsc = now + rte_get_tsc_hz() / 1000 * d->backoff_ms;
 	if (d->sticky)
-		TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': %s failed: %s (%s); "
+		DP_SLOG_RL(ERR, "storage: topic '%s': %s failed: %s (%s); "
 			     "%llu message(s) lost so far; the writer refuses from now on: not "
 			     "stored until a restart", t->name, what, strerror(err),
 			     strerrorname_np(err) ?: "?", (unsigned long long)t->storage_lost);
 	else
-		TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': %s failed: %s (%s); "
+		DP_SLOG_RL(ERR, "storage: topic '%s': %s failed: %s (%s); "
 			     "%llu message(s) lost so far, retry in %u ms", t->name, what,
 			     strerror(err), strerrorname_np(err) ?: "?",
 			     (unsigned long long)t->storage_lost, d->backoff_ms);
@@ -253,7 +253,7 @@ static void storage_ok(struct dp *dp, uint32_t id)
 	d->kept_seq = d->last_seq;
 	if (d->err == 0)
 		return;
-	TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': storing again after %.1f s "
+	DP_SLOG_RL(NOTICE, "storage: topic '%s': storing again after %.1f s "
 		     "(%s); %llu message(s) lost meanwhile, seen as a sequence gap", t->name,
 		     (double)(rte_rdtsc() - d->fail_tsc) / (double)rte_get_tsc_hz(),
 		     strerrorname_np(d->err) ?: "?", (unsigned long long)d->lost_now);
@@ -274,7 +274,7 @@ static void storage_damage_check(struct dp *dp, uint32_t id)
 		return;
 	d->hdr_damage_seen = st.header_damage;
 	t->storage_header_damage = (uint32_t)st.header_damage;
-	TERN__LOG_RL(stderr, "tern-dataplane", "storage: topic '%s': the active segment's "
+	DP_SLOG_RL(WARNING, "storage: topic '%s': the active segment's "
 		     "header is damaged (EBADMSG); storing goes on in a new segment, readers "
 		     "skip the damaged one (%llu so far)", t->name,
 		     (unsigned long long)st.header_damage);

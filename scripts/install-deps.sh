@@ -6,8 +6,16 @@ set -euo pipefail
 pkgs=(
     build-essential pkg-config meson ninja-build
     libdpdk-dev dpdk libnuma-dev libcmocka-dev libinih-dev
+    dpdk-dev                # dpdk-telemetry.py, for it_telemetry
+    libmicrohttpd-dev curl  # tern-control's /metrics, and its test
+    systemtap-sdt-dev       # <sys/sdt.h>: USDT probes
     clang libclang-rt-14-dev python3 iproute2 procps
 )
+
+# promtool (Debian prometheus: about 20 MB to download, 96 MB installed,
+# with a web UI's JavaScript) only checks it_metrics' output format: opt in
+# with --with-promtool; it_metrics says SKIP for that part without it.
+[ "${1:-}" = "--with-promtool" ] && pkgs+=(prometheus)
 
 missing=()
 for p in "${pkgs[@]}"; do

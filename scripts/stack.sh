@@ -42,13 +42,13 @@ wait_sock() {   # wait_sock PATH PID NAME
     return 1
 }
 
-stop_pid() {    # stop_pid NAME: TERM, then KILL after 3 s
+stop_pid() {    # stop_pid NAME [SECONDS]: TERM, then KILL after SECONDS (default 3)
     local f="$dir/$1.pid" pid
     [ -f "$f" ] || return 0
     pid=$(cat "$f")
     if kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 $(( ${2:-3} * 10 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     fi
     rm -f "$f"
@@ -75,8 +75,12 @@ stop)
     name=$(ini_get name local)
     prefix=$(ini_get file_prefix "tern_$name")
     run=$(ini_get run_dir "/run/tern/$name")
+    # The node's shutdown order (docs/control.md "Shutdown"): the dataplane
+    # first, so that subscribers drain what was published (tern-control
+    # still serves reclaims meanwhile), then tern-control.
+    drain_ms=$(ini_get drain_timeout_ms 2000)
+    stop_pid dataplane $(( drain_ms / 1000 + 3 ))
     stop_pid control
-    stop_pid dataplane
     rm -f /dev/hugepages/"${prefix}"map_* 2>/dev/null
     rm -rf "/var/run/dpdk/$prefix"
     rm -f "$(ini_get control_socket "$run/control.sock")" "$(ini_get dataplane_socket "$run/dataplane.sock")"

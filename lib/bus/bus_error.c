@@ -46,6 +46,7 @@ const char *tern_strerror(int rv)
 	case TERN_ECLOSED:       return "handle closed";
 	case TERN_EMSGSIZE:      return "message size + tags exceed the buffer";
 	case TERN_ESTORAGE:      return "storage failed to keep the message (see ternctl stats)";
+	case TERN_ESHUTDOWN:     return "tern-dataplane is shutting down: publishing stopped";
 	case -EPROTONOSUPPORT:   return "tern-control speaks another protocol version";
 	case -EPROTO:            return "protocol error";
 	default:                 return strerror(-rv);

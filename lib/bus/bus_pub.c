@@ -31,6 +31,7 @@
 #include <rte_cycles.h>
 
 #include "bus_pvt.h"
+#include "common/tern_usdt.h"
 
 static inline void topic_lock(struct tern__topic *t, uint32_t owner)
 {
@@ -308,11 +309,14 @@ unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned
 	n = k;
 	if (n == 0 || tern__fenced(p->c))
 		return 0;
-	if (p->exclusive)
-		return publish_burst_locked(p, t, msgs, n);
-	topic_lock(t, p->owner);
-	k = publish_burst_locked(p, t, msgs, n);
-	topic_unlock(t);
+	if (p->exclusive) {
+		k = publish_burst_locked(p, t, msgs, n);
+	} else {
+		topic_lock(t, p->owner);
+		k = publish_burst_locked(p, t, msgs, n);
+		topic_unlock(t);
+	}
+	TERN_PROBE3(publish_burst, p->topic_id, n, k);
 	return k;
 }
 
@@ -325,10 +329,13 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 		return TERN_ENOTCONN;
 	if (!tern__msg_fits(p->c->shm, msg))
 		return TERN_EMSGSIZE;
-	if (p->exclusive)
-		return publish_locked(p, t, msg);
-	topic_lock(t, p->owner);
-	rv = publish_locked(p, t, msg);
-	topic_unlock(t);
+	if (p->exclusive) {
+		rv = publish_locked(p, t, msg);
+	} else {
+		topic_lock(t, p->owner);
+		rv = publish_locked(p, t, msg);
+		topic_unlock(t);
+	}
+	TERN_PROBE2(publish, p->topic_id, rv);
 	return rv;
 }

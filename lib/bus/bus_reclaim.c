@@ -18,6 +18,7 @@
  *     (client->cache[], see tern_pool.h: recovered exactly, first).
  */
 #include "bus_pvt.h"
+#include "common/tern_usdt.h"
 
 #define HELD_MASK (TERN_HELD_MAX - 1)
 
@@ -256,6 +257,7 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 		if (t->excl_owner == owner)
 			t->excl_owner = 0;
 	}
+	TERN_PROBE3(reclaim, client_id, st->freed, st->unlocked);
 }
 
 uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id)

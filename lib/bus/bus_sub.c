@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bus_pvt.h"
+#include "common/tern_usdt.h"
 
 #define HELD_MASK (TERN_HELD_MAX - 1)
 static_assert((TERN_HELD_MAX & HELD_MASK) == 0, "TERN_HELD_MAX must be a power of two");
@@ -78,6 +79,7 @@ unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsig
 	s->rr = rr;
 	s->delivered += got;
 	h->c->slot->polled += got;
+	TERN_PROBE2(poll, h->sub_id, got);
 	return got;
 }
 

@@ -92,7 +92,9 @@ static void *watch_main(void *arg)
 		else if (!dp_alive(c, p[1].revents))
 			tern__fence(c, "tern-dataplane (pid %u) exited", c->dp_pid);
 		else if (c->slot && __atomic_load_n(&c->slot->fenced, __ATOMIC_ACQUIRE))
-			tern__fence(c, "fenced by tern-dataplane: a new tern-control took over");
+			tern__fence(c, "%s", c->shm->dp_state == TERN__DP_STOPPED
+				    ? "tern-dataplane shut down (drained and stopped)"
+				    : "fenced by tern-dataplane: a new tern-control took over");
 	}
 	return NULL;
 }
@@ -153,8 +155,13 @@ void tern__watch_stop(struct tern_client *c)
 int tern_status(struct tern_client *c)
 {
 	/* Acquire: the reason was written before the flag. */
-	if (__atomic_load_n(&c->fenced, __ATOMIC_ACQUIRE) == 0)
-		return 0;
+	if (__atomic_load_n(&c->fenced, __ATOMIC_ACQUIRE) == 0) {
+		if (__atomic_load_n(&c->shm->dp_state, __ATOMIC_ACQUIRE) != TERN__DP_DRAINING)
+			return 0;
+		tern__err_set("tern-dataplane is shutting down: publishing stopped, "
+			      "subscribers drain what was published");
+		return TERN_ESHUTDOWN;
+	}
 	tern__err_set("not connected: %s", c->fence_why);
 	return TERN_ENOTCONN;
 }

@@ -47,8 +47,8 @@
 
 #define TERN_SHM_NAME "tern_state"
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
-#define TERN_SHM_VERSION 2          /* 2: names and patterns of 256 bytes; rings from the heap;
-                                     * topic seq_limit and storage state */
+#define TERN_SHM_VERSION 3          /* 2: names and patterns of 256 bytes; rings from the heap;
+                                     * topic seq_limit and storage state; 3: dp_state */
 
 #define TERN_NAME_MAX 256           /* topic names and patterns, NUL included (TERN_TOPIC_MAX + 1) */
 #define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
@@ -220,7 +220,16 @@ struct tern__shm {
 	/* tern-control incarnation: bumped by tern-dataplane at each DpHello;
 	 * clients of an earlier one are fenced (dataplane/dp_fence.c). */
 	volatile uint32_t epoch;
+	/* TERN__DP_*: a graceful shutdown in progress (dataplane/dp_drain.c).
+	 * Read by tern_status() and the watcher, never on the data path. */
+	volatile uint32_t dp_state;
 } __rte_cache_aligned;
+
+enum tern__dp_state {
+	TERN__DP_RUNNING = 0,
+	TERN__DP_DRAINING = 1,      /* publishes refused, subscribers drain */
+	TERN__DP_STOPPED = 2,       /* drained and flushed; clients told */
+};
 
 static inline struct tern__topic *tern__shm_topic(struct tern__shm *s, uint32_t i)
 {

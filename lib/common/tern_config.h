@@ -41,6 +41,7 @@ struct tern_config {
     char run_dir[TERN_CFG_PATH_MAX];     /* sockets live here; default /run/tern/<name> */
     char control_socket[TERN_CFG_PATH_MAX];   /* default <run_dir>/control.sock */
     char dataplane_socket[TERN_CFG_PATH_MAX]; /* default <run_dir>/dataplane.sock */
+    uint32_t drain_timeout_ms;           /* SIGTERM: how long subscribers may drain, default 2000 */
 
     /* [eal] */
     char file_prefix[TERN_CFG_NAME_MAX]; /* default tern_<name> */
@@ -67,6 +68,10 @@ struct tern_config {
     /* [clients] */
     uint32_t first_client_lcore;         /* default 64 */
     uint32_t client_timeout_ms;          /* hello deadline, default 2000 */
+
+    /* [metrics]: tern-control's Prometheus endpoint (ctl_metrics.c) */
+    char metrics_address[TERN_CFG_NAME_MAX]; /* IPv4 or IPv6 literal, default 127.0.0.1 */
+    uint32_t metrics_port;               /* default 0: off */
 
     /* [storage] rules, ordered by N: rule.N = pattern -> prefix, with
      * rule.N.fsync (default interval), .fsync_interval_ms (100),

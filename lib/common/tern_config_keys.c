@@ -5,6 +5,7 @@
  * that adding a key is one line and the range printed in an error message
  * is the range that is checked.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 enum kind {
     KIND_NAME,          /* [A-Za-z0-9_-]+: lands in file names and EAL args */
     KIND_PATH,
+    KIND_ADDR,          /* an IPv4 or IPv6 address literal: no name lookup at start-up */
     KIND_LCORES,        /* a DPDK --lcores value */
     KIND_PCI_LIST,      /* repeatable, whitespace-separated PCI addresses */
     KIND_ARG_LIST,      /* repeatable, whitespace-separated EAL arguments */
@@ -43,6 +45,8 @@ static const struct key_def keys[] = {
     STR("node", "run_dir", TERN__K_RUN_DIR, KIND_PATH, run_dir),
     STR("node", "control_socket", TERN__K_CONTROL_SOCKET, KIND_PATH, control_socket),
     STR("node", "dataplane_socket", TERN__K_DATAPLANE_SOCKET, KIND_PATH, dataplane_socket),
+    U32("node", "drain_timeout_ms", TERN__K_DRAIN_TIMEOUT_MS, drain_timeout_ms, 0, 600000,
+        false),
     STR("eal", "file_prefix", TERN__K_FILE_PREFIX, KIND_NAME, file_prefix),
     STR("eal", "lcores", TERN__K_LCORES, KIND_LCORES, lcores),
     STR("eal", "allow", TERN__K_ALLOW, KIND_PCI_LIST, allow),
@@ -63,10 +67,12 @@ static const struct key_def keys[] = {
         1, 127, false),
     U32("clients", "client_timeout_ms", TERN__K_CLIENT_TIMEOUT_MS, client_timeout_ms,
         10, 600000, false),
+    STR("metrics", "address", TERN__K_METRICS_ADDRESS, KIND_ADDR, metrics_address),
+    U32("metrics", "port", TERN__K_METRICS_PORT, metrics_port, 0, 65535, false),
 };
 
 static const char *const sections[] = { "node", "eal", "memory", "limits", "clients",
-                                        "storage" };
+                                        "storage", "metrics" };
 
 void tern__cfg_defaults(struct tern_config *c)
 {
@@ -84,6 +90,8 @@ void tern__cfg_defaults(struct tern_config *c)
     c->default_depth = 1024;
     c->first_client_lcore = 64;
     c->client_timeout_ms = 2000;
+    c->drain_timeout_ms = 2000;
+    strcpy(c->metrics_address, "127.0.0.1");
     /* run_dir, sockets and file_prefix derive from the name once it is
      * known: see cfg_derive_paths(). */
 }
@@ -312,6 +320,17 @@ static void set_key(struct tern__cfg_state *st, const struct key_def *d, const c
         if (!check_len(st, d->section, d->key, v, d->size))
             return;
         break;
+    case KIND_ADDR: {
+        unsigned char a[sizeof(struct in6_addr)];
+        if (!check_len(st, d->section, d->key, v, d->size))
+            return;
+        if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
+            tern__cfg_err(st, st->lineno, d->section, d->key,
+                          "not an IPv4 or IPv6 address: '%s' (e.g. 127.0.0.1 or ::1)", v);
+            return;
+        }
+        break;
+    }
     }
     strcpy(field, v);
 }

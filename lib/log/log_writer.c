@@ -17,6 +17,7 @@
 
 #include "log_index.h"
 #include "log_writer_pvt.h"
+#include "common/tern_usdt.h"
 
 int64_t
 tern__writer_now(const struct tern_log_writer *w)
@@ -302,6 +303,7 @@ tern_log_writer_append(struct tern_log_writer *w, const struct tern_log_msg *msg
 			tern__writer_index_out(w);
 		}
 	}
+	TERN_PROBE3(log_append, lsn, msg->seq, msg->payload_len);
 	return (int64_t)lsn;
 }
 

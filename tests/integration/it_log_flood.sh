@@ -63,9 +63,9 @@ pass "flood log bounded"
 
 sleep 1
 expect_eq "$(flood 1 1 0)" "bad=1 hellos=1" "one more of each"
-grep -Eq "^tern-control: warning: suppressed [0-9]+ similar messages" "$T/control.log" \
+grep -Eq "Z tern-control: warning: suppressed [0-9]+ similar messages" "$T/control.log" \
     || fail "tern-control does not say what it suppressed"
-grep -Eq "^tern-dataplane: suppressed [0-9]+ similar messages" "$T/dataplane.log" \
+grep -Eq "Z tern-dataplane: [a-z]+: suppressed [0-9]+ similar messages" "$T/dataplane.log" \
     || fail "tern-dataplane does not say what it suppressed"
 pass "$(grep -m1 "suppressed" "$T/control.log")"
 pass "$(grep -m1 "suppressed" "$T/dataplane.log")"

@@ -60,7 +60,7 @@ python3 -c "import json,sys; s=json.loads(sys.argv[1])['storage']; sys.exit(0 if
 grep -Eq "^  it.full: ENOSPC \(No space left on device\), [1-9][0-9]* error" "$T/st" || fail "ternctl stats: $(cat "$T/st")"
 pass "ternctl stats: $(grep '^  it.full' "$T/st")"
 telemetry /tern/storage > "$T/tel" || fail "telemetry: $(cat "$T/tel")"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['/tern/storage']; i=d['topics'].index('it.full'); sys.exit(0 if d['errors']>0 and d['errno'][i]==28 and d['lost'][i]>0 else 1)" "$T/tel" ||
+python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['/tern/storage']; i=d['name'].index('it.full'); sys.exit(0 if d['errors']>0 and d['errno'][i]==28 and d['lost'][i]>0 else 1)" "$T/tel" ||
     fail "telemetry /tern/storage: $(cat "$T/tel")"
 pass "telemetry: $(cat "$T/tel")"
 

@@ -13,6 +13,7 @@
  *                        [--until-seq S] [--linger SEC]
  *                        [--from earliest|seq:N|time:NS]   (replay from the log)
  *                        [--expect-tag KEY=VALUE]   (count messages without it)
+ *                        [--poll-after FILE]   (open, then wait for FILE to poll)
  *   tern-probe [-s SOCK] pool
  *
  * Any command: [--ctl-timeout MS] (tern_connect_opts.timeout_ms),
@@ -23,7 +24,9 @@
  * Results are one JSON object on stdout; errors go to stderr, exit 1.
  * A pub or sub whose client is fenced (TERN_ENOTCONN) prints
  * {"enotconn_ns": UTC ns when it saw it, ...} instead and exits 5, after
- * --after-fence SEC (a zombie that lingers, holding what it has).
+ * --after-fence SEC (a zombie that lingers, holding what it has).  A pub
+ * refused because the dataplane drains to stop (tern_status() says
+ * TERN_ESHUTDOWN) prints {"published": N, "refused": ...} and exits 6.
  * sub counts payload_breaks: messages whose payload (the publisher's
  * running index) does not follow the previous one: with one publisher,
  * messages that are not its own.
@@ -56,7 +59,7 @@ static struct opts {
 	bool durable;
 	int ctl_timeout;
 	double after_fence;
-	const char *connected, *go, *resume;
+	const char *connected, *go, *resume, *poll_after;
 } o = { .size = 64, .timeout = 10 };
 
 static double now_s(void)
@@ -81,14 +84,19 @@ static void wait_for(const char *path)
 }
 
 #define EXIT_FENCED 5
+#define EXIT_SHUTDOWN 6
+
+/* What a subscriber had when it was fenced. */
+static uint64_t f_last_seq, f_gaps;
 
 static int fenced(const char *what, uint64_t count)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("{\"enotconn_ns\":%lld,\"%s\":%llu}\n",
-	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count);
+	printf("{\"enotconn_ns\":%lld,\"%s\":%llu,\"last_seq\":%llu,\"gaps\":%llu}\n",
+	       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, what, (unsigned long long)count,
+	       (unsigned long long)f_last_seq, (unsigned long long)f_gaps);
 	fflush(stdout);
 	fprintf(stderr, "tern-probe: %s\n", tern_errmsg());
 	if (o.after_fence > 0)
@@ -191,6 +199,16 @@ static int cmd_pub(struct tern_client *c, const char *topic, uint64_t n)
 			tern_pub_close(p);
 			return rv;
 		}
+		if (seq == TERN_EBACKPRESSURE && tern_status(c) == TERN_ESHUTDOWN) {
+			/* The dataplane drains to stop: no retry will succeed. */
+			tern_msg_free(p, m);
+			printf("{\"published\":%llu,\"refused\":\"%s\",\"last_seq\":%llu}\n",
+			       (unsigned long long)i, tern_strerror(TERN_ESHUTDOWN),
+			       (unsigned long long)last);
+			fflush(stdout);
+			tern_pub_close(p);
+			return EXIT_SHUTDOWN;
+		}
 		if (seq == TERN_EBACKPRESSURE) {
 			bp++;
 			tern_msg_free(p, m);
@@ -268,10 +286,13 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	if (rv < 0)
 		return die("subscription open", rv);
 	touch(o.ready);
+	wait_for(o.poll_after);     /* let the queue overflow first */
 	deadline = now_s() + o.timeout;
 	while (got < n && now_s() < deadline && !(o.until_seq && lastseq >= o.until_seq)) {
 		unsigned k = tern_poll(s, v, 32);
 		if (k == 0 && tern_status(c) == TERN_ENOTCONN) {
+			f_last_seq = lastseq;
+			f_gaps = gaps;
 			rv = fenced("received", got);
 			tern_sub_close(s);
 			return rv;
@@ -333,13 +354,19 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 		if (!o.hold)
 			tern_release(s, v, k);
 	}
+	struct tern_sub_stats st;
+	tern_sub_stats(s, &st);
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
 	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
-	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu}\n",
+	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu,"
+	       "\"stats\":{\"received\":%llu,\"dropped\":%llu,\"queued\":%llu,"
+	       "\"topics\":%u,\"held\":%u}}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
 	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
-	       (unsigned long long)bad_event, (unsigned long long)breaks);
+	       (unsigned long long)bad_event, (unsigned long long)breaks,
+	       (unsigned long long)st.received, (unsigned long long)st.dropped,
+	       (unsigned long long)st.queued, st.topics, st.held);
 	fflush(stdout);
 	if (o.hold)
 		pause();        /* keep holding until killed */
@@ -359,6 +386,7 @@ int main(int argc, char **argv)
 		{ "durable", 0, NULL, 'D' }, { "from", 1, NULL, 'S' }, { "tag", 1, NULL, 'T' }, { "expect-tag", 1, NULL, 'E' }, { "until-seq", 1, NULL, 'U' }, { "linger", 1, NULL, 'L' }, { "freeze", 1, NULL, 'F' }, { "burst", 1, NULL, 'B' },
 		{ "ctl-timeout", 1, NULL, 'C' }, { "connected", 1, NULL, 'N' }, { "go", 1, NULL, 'G' },
 		{ "resume", 1, NULL, 'M' }, { "after-fence", 1, NULL, 'A' },
+		{ "poll-after", 1, NULL, 'Q' },
 		{ 0 }
 	};
 	struct tern_connect_opts co = { .name = "tern-probe" };
@@ -414,6 +442,7 @@ int main(int argc, char **argv)
 		case 'G': o.go = optarg; break;
 		case 'M': o.resume = optarg; break;
 		case 'A': o.after_fence = atof(optarg); break;
+		case 'Q': o.poll_after = optarg; break;
 		default: goto usage;
 		}
 	}

@@ -45,6 +45,7 @@ extern "C" {
 #define TERN_ECLOSED       (-EPIPE)    /**< the handle was closed */
 #define TERN_EMSGSIZE      (-EMSGSIZE) /**< size + tags_len exceed the buffer */
 #define TERN_ESTORAGE      (-EIO)      /**< storage failed to keep the message (full disk, I/O error) */
+#define TERN_ESHUTDOWN     (-ESHUTDOWN) /**< tern_status(): the bus is draining to stop */
 
 /** Subscription policy when the subscriber's queue is full. */
 enum tern_policy {
@@ -115,7 +116,11 @@ struct tern_connect_opts {
 TERN_API int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out);
 
 /**
- * Whether the bus is still there for this client: 0, or TERN_ENOTCONN once
+ * Whether the bus is still there for this client: 0; TERN_ESHUTDOWN while
+ * tern-dataplane drains for a graceful shutdown (SIGTERM: publishes are
+ * refused with TERN_EBACKPRESSURE, which a publisher can tell from a full
+ * subscriber by calling this; subscribers go on receiving what was
+ * published before, see docs/control.md "Shutdown"); or TERN_ENOTCONN once
  * it is fenced (tern_errmsg() then says why: tern-control closed the
  * connection, tern-dataplane exited, or a new tern-control took over).
  * A fenced client stays fenced: its ids belong to a past incarnation, and
@@ -273,6 +278,25 @@ TERN_API void tern_sub_close(struct tern_sub *s);
 TERN_API unsigned tern_poll(struct tern_sub *s, const struct tern_msg **msgs, unsigned n);
 /** Release views returned by tern_poll(), in any order. */
 TERN_API void tern_release(struct tern_sub *s, const struct tern_msg *const *msgs, unsigned n);
+
+/** Counters of one subscription, see tern_sub_stats(). */
+struct tern_sub_stats {
+	uint64_t received;  /**< live messages tern_poll() returned */
+	uint64_t dropped;   /**< messages the drop policy discarded for it (all its topics) */
+	uint64_t queued;    /**< messages waiting in its queues now */
+	uint32_t topics;    /**< topics it receives */
+	uint32_t held;      /**< polled views not yet released */
+};
+
+/**
+ * Read a subscription's counters from shared memory: no system call, no
+ * lock, safe on the data path.  Under the drop policy a gap in seq shows a
+ * loss only once a later message arrives; `dropped` shows it at once,
+ * including at the end of a stream (the messages a full queue turned
+ * away).  A snapshot: publishers may be counting while it reads.
+ * @return 0, or -EINVAL (s or out NULL).
+ */
+TERN_API int tern_sub_stats(struct tern_sub *s, struct tern_sub_stats *out);
 
 /**
  * A file descriptor that becomes readable when the subscription has data,
