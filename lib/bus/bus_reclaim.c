@@ -117,7 +117,16 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 {
 	uint32_t freed = 0;
 
-	if (s->pend_link < s->n_links && s->pend_link < TERN_SUB_LINKS_MAX) {
+	if (s->pend_link == TERN__PEND_COPY && s->held_tail == s->pend_pos) {
+		/* A replay copy being made: its buffer is in the cache still, or
+		 * in the slot past the tail, never held yet; ours to free. */
+		struct rte_mbuf *m = s->held[s->pend_pos & HELD_MASK];
+		if (m != NULL && !in_cache(shm, client_id, m)) {
+			rte_mbuf_raw_free(m);
+			freed++;
+		}
+		s->held[s->pend_pos & HELD_MASK] = NULL;
+	} else if (s->pend_link < s->n_links && s->pend_link < TERN_SUB_LINKS_MAX) {
 		struct rte_ring *r = tern__shm_link(shm, s->links[s->pend_link])->ring;
 		if (r->cons.head != r->cons.tail) {
 			ring_rollback_cons(r);          /* never committed */

@@ -127,11 +127,22 @@ static const struct tern_msg *hold_copy(struct tern_sub *h, const struct tern_lo
 {
 	struct tern_client *c = h->c;
 	struct tern__sub *s = h->s;
+	uint32_t pos = s->held_tail;
 	struct rte_mbuf *m;
 	struct tern_msg *msg;
 
-	if (tern__buf_take(c, &m, 1) != 0)
+	/* The buffer goes straight from our cache into the held slot past the
+	 * tail, journaled, so that at no instant is it in neither: reclaim
+	 * finds it in the cache or in that slot (bus_reclaim.c). */
+	s->pend_pos = pos;
+	rte_compiler_barrier();
+	s->pend_link = TERN__PEND_COPY;
+	rte_compiler_barrier();
+	if (tern__buf_take(c, &s->held[pos & HELD_MASK], 1) != 0) {
+		s->pend_link = TERN_NONE;
 		return NULL;
+	}
+	m = s->held[pos & HELD_MASK];
 	msg = tern__msg(m);
 	memcpy(tern_msg_data(msg), lm->payload, lm->payload_len);
 	memcpy((char *)tern_msg_data(msg) + lm->payload_len, lm->tags, lm->tags_len);
@@ -149,9 +160,10 @@ static const struct tern_msg *hold_copy(struct tern_sub *h, const struct tern_lo
 	msg->slot__ = 0;
 	m->data_len = (uint16_t)(lm->payload_len + lm->tags_len);
 	m->pkt_len = m->data_len;
-	s->held[s->held_tail & HELD_MASK] = m;
 	rte_compiler_barrier();
-	s->held_tail++;
+	s->held_tail = pos + 1;
+	rte_compiler_barrier();
+	s->pend_link = TERN_NONE;
 	return msg;
 }
 

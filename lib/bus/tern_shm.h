@@ -57,6 +57,7 @@
 #define TERN_ALLOC_MAX 64           /* allocated, unpublished messages per client */
 #define TERN_BURST_MAX 32           /* messages per tern_publish_burst() */
 #define TERN_NONE UINT32_MAX
+#define TERN__PEND_COPY (UINT32_MAX - 1) /* sub->pend_link: a replay copy is being made */
 
 enum tern__state { TERN__FREE = 0, TERN__LIVE = 1, TERN__RETIRING = 2, TERN__ORPHAN = 3 };
 

@@ -292,6 +292,37 @@ static void dead_publisher_mid_burst(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+/* Killed while making a replay copy (bus_replay.c, hold_copy): the buffer
+ * is on its way from the cache to the held slot past the tail.  At each
+ * point it is in one of them, and reclaim returns it exactly once. */
+static void dead_mid_replay_copy(void **state)
+{
+	(void)state;
+	(void)topic();
+	for (int stage = 0; stage < 3; stage++) {
+		struct tern_client *sc = fx_client(next_client++);
+		struct tern_sub *h = fx_sub(sc, next_sub++, name, TERN_POLICY_DROP, 64);
+		struct tern__sub *s = h->s;
+		struct tern__cache *cc = sc->cache;
+		uint32_t pos = s->held_tail;
+
+		assert_non_null(h);
+		s->pend_pos = pos;
+		s->pend_link = TERN__PEND_COPY;
+		if (stage == 0) {               /* journaled, nothing taken */
+		} else if (stage == 1) {        /* stored in the slot, cache len not moved */
+			assert_int_equal(tern__cache_refill(cc, sc->stack, sc->client_id, 1), 0);
+			s->held[pos % TERN_HELD_MAX] = cc->objs[cc->len - 1];
+		} else {                        /* taken, the copy half made */
+			assert_int_equal(tern__buf_take(sc, &s->held[pos % TERN_HELD_MAX], 1), 0);
+			memset(tern_msg_data(tern__msg(s->held[pos % TERN_HELD_MAX])), 0x5a, 32);
+		}
+		gone(sc);
+		fx_sub_free(h);
+		assert_int_equal(dp_pool_free(&fx_dp), baseline);
+	}
+}
+
 /* Killed inside tern_msg_free(): the buffer is back in the cache, the slot
  * not yet forgotten.  Reclaim must not free it twice. */
 static void dead_mid_free(void **state)
@@ -386,6 +417,7 @@ int main(void)
 		cmocka_unit_test(dead_publisher_mid_fanout),
 		cmocka_unit_test(dead_publisher_mid_burst),
 		cmocka_unit_test(dead_mid_free),
+		cmocka_unit_test(dead_mid_replay_copy),
 		cmocka_unit_test(dead_mid_pool_op),
 		cmocka_unit_test(dead_publisher_with_allocations),
 	};
