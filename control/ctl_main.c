@@ -38,8 +38,10 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: tern-control [-c NODE.ini] [-v]\n"
-               "  -c FILE  node config (default: the embedded configs/default.ini)\n"
-               "  -v       debug logging\n");
+               "  -c FILE    node config (default: the embedded configs/default.ini)\n"
+               "  -v         debug logging\n"
+               "  --help     this text\n"
+               "  --version  the version\n");
 }
 
 /* SIGHUP: what can change without a restart does; the rest is named. */
@@ -157,7 +159,13 @@ int main(int argc, char **argv)
     const char *path = NULL;
     int opt, rc;
 
-    while ((opt = getopt(argc, argv, "c:vh")) != -1) {
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+
+    while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             path = optarg;
@@ -167,6 +175,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("tern-control %s\n", TERN_VERSION);
             return 0;
         default:
             usage(stderr);

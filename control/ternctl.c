@@ -32,11 +32,18 @@
 static bool json;
 static uint8_t buf[CTL_MSG_MAX];
 
-static int usage(const char *why)
+/* Bad usage: why on stderr with the usage, and with --json one JSON object
+ * on stdout as for every other error (exit 2: nothing was sent). */
+static int usage_to(FILE *f, const char *why)
 {
     if (why)
         fprintf(stderr, "ternctl: %s\n", why);
-    fprintf(stderr,
+    if (why && json) {
+        printf("{\"status\":%d,\"error\":", -EINVAL);
+        ternctl_json_str(stdout, tern_str_from_cstr(why));
+        printf("}\n");
+    }
+    fprintf(f,
             "usage: ternctl [-c NODE.ini | -s SOCKET] [--json] COMMAND\n"
             "  topic create NAME     create a topic\n"
             "  topic delete NAME     delete a topic (no publisher may hold it)\n"
@@ -46,8 +53,14 @@ static int usage(const char *why)
             "  server info           limits, what is used, hugepage bytes per unit\n"
             "  -c FILE    node config naming the control socket (default: built-in)\n"
             "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
-            "  --json     print JSON on stdout\n");
+            "  --json     print JSON on stdout\n"
+            "  --version  print the version and exit\n");
     return 2;
+}
+
+static int usage(const char *why)
+{
+    return usage_to(stderr, why);
 }
 
 static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -282,9 +295,18 @@ static int parse_cmd(int argc, char **argv, const char **arg)
     else if (!strcmp(a, "server") && b && !strcmp(b, "info"))
         cmd = CMD_SERVER_INFO;
     if (cmd < 0) {
+        static const struct { const char *word, *subs; } groups[] = {
+            { "topic", "create, delete, list" }, { "sub", "list" }, { "server", "info" },
+        };
         char why[160];
+
         snprintf(why, sizeof(why), "unknown command '%.40s%s%.40s'", a, b ? " " : "",
                  b ? b : "");
+        for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+            if (!strcmp(a, groups[i].word))
+                snprintf(why, sizeof(why), "%s %s%.40s%s: one of %s", a, b ? "'" : "",
+                         b ? b : "needs a subcommand", b ? "' is not a subcommand" : "",
+                         groups[i].subs);
         usage(why);
         return -1;
     }
@@ -312,6 +334,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     static struct tern_config cfg;
@@ -319,6 +342,9 @@ int main(int argc, char **argv)
     const char *cfg_path = NULL, *sock = NULL, *arg;
     int opt, cmd, fd, rc;
 
+    /* --json first, wherever it is: a usage error then answers in JSON too. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        json = json || !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
     /* GNU getopt permutes: options may come anywhere ("topic list --json"). */
     while ((opt = getopt_long(argc, argv, "c:s:jh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -332,12 +358,17 @@ int main(int argc, char **argv)
             json = true;
             break;
         case 'h':
-            usage(NULL);
+            usage_to(stdout, NULL);
+            return 0;
+        case 'V':
+            printf("ternctl %s\n", TERN_VERSION);
             return 0;
         default:
-            return usage(NULL);
+            return usage("bad option");
         }
     }
+    if (cfg_path && sock)
+        return usage("give -c NODE.ini or -s SOCKET, not both");
     cmd = parse_cmd(argc - optind, argv + optind, &arg);
     if (cmd < 0)
         return 2;

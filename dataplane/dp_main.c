@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+
+#include <rte_version.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +34,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tern-dataplane [-c node.ini] [--check]\n"
 		   "  -c FILE   node configuration (default: the embedded configs/default.ini)\n"
-		   "  --check   validate the configuration and exit\n");
+		   "  --check   validate the configuration and exit\n"
+		   "  --help    this text\n"
+		   "  --version the version, and DPDK's\n");
 }
 
 /* Secondary processes need hugepages: say exactly how to get them. */
@@ -169,6 +173,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	static struct tern_config cfg;
@@ -183,6 +188,7 @@ int main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'k': check = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("tern-dataplane %s (%s)\n", TERN_VERSION, rte_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

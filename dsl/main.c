@@ -7,14 +7,25 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "terngen.h"
 
+static void usage_to(FILE *f, int status)
+{
+	fprintf(f, "usage: terngen [-I dir]... [-d depfile] -o out.h schema.tmsg\n"
+		   "  -I DIR     look for imported schemas in DIR too\n"
+		   "  -d FILE    write a make-style dependency file\n"
+		   "  -o FILE    the C header to write\n"
+		   "  --help     this text\n"
+		   "  --version  the version\n");
+	exit(status);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: terngen [-I dir]... [-d depfile] -o out.h schema.tmsg\n");
-	exit(2);
+	usage_to(stderr, 2);
 }
 
 static void write_depfile(const char *dep, const char *target)
@@ -45,7 +56,12 @@ int main(int argc, char **argv)
 	int c;
 
 	inc = tg_alloc(sizeof(*inc) * (size_t)argc);
-	while ((c = getopt(argc, argv, "I:o:d:h")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((c = getopt_long(argc, argv, "I:o:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'I':
 			inc[ninc++] = optarg;
@@ -56,6 +72,12 @@ int main(int argc, char **argv)
 		case 'd':
 			dep = optarg;
 			break;
+		case 'h':
+			usage_to(stdout, 0);
+			break;
+		case 'V':
+			printf("terngen %s\n", TERN_VERSION);
+			exit(0);
 		default:
 			usage();
 		}

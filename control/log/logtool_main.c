@@ -23,6 +23,7 @@ usage(FILE *f)
 	      "       tern-log dump [--from earliest|latest|lsn:N|seq:N|time:NS]\n"
 	      "                     [--count N] [--follow] DIR PREFIX\n"
 	      "       tern-log verify DIR [PREFIX]\n"
+	      "       tern-log --help | --version\n"
 	      "DIR is the log root; PREFIX a stream as expanded from its rule\n"
 	      "(e.g. md/md.eq.AAPL).  Exit: 0 ok, 1 damage found, 2 error.\n", f);
 }
@@ -141,6 +142,10 @@ main(int argc, char **argv)
 		return lt_cmd_dump(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return lt_cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tern-log %s\n", TERN_VERSION);
+		return 0;
+	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return LT_OK;
