@@ -123,9 +123,17 @@ static void remove_runtime(const char *prefix)
 	rmdir(path);
 }
 
+/* Storage on the main lcore polls its links; idle, the poll backs off from
+ * 20 us to 2 ms (an idle node with a storage rule burned a quarter of a
+ * core at 20 us), so a message is stored at most 2 ms after a quiet spell
+ * and at once while traffic flows. */
+#define DP_POLL_NS (20 * 1000)
+#define DP_STORAGE_IDLE_MAX_NS (2 * 1000 * 1000)
+
 static void run(struct dp *dp)
 {
 	uint64_t ticks = 0;
+	int64_t storage_idle = DP_POLL_NS;
 
 	while (!dp->stop) {
 		int64_t timeout = 200 * 1000000LL;
@@ -142,8 +150,10 @@ static void run(struct dp *dp)
 		/* Sleeping subscribers are woken by this loop: poll briskly while
 		 * any may be armed or a link waits to retire, else sleep on the
 		 * control socket.  The local message path never waits for us. */
-		if (dp->n_armed_hint || dp->n_retiring || dp->storage_on_main)
-			timeout = 20 * 1000;
+		if (dp->storage_on_main)
+			timeout = storage_idle;
+		if (dp->n_armed_hint || dp->n_retiring)
+			timeout = DP_POLL_NS;
 		/* Stored topics: reserve their next sequence range in time (not
 		 * while draining: the drain holds every seq_limit where it is). */
 		if (!dp->draining)
@@ -152,6 +162,7 @@ static void run(struct dp *dp)
 			timeout = dp->draining ? 1000 * 1000 : 500 * 1000;
 		if (work)
 			timeout = 0;
+		storage_idle = work ? DP_POLL_NS : RTE_MIN(storage_idle * 2, DP_STORAGE_IDLE_MAX_NS);
 		dp_ctl_poll(dp, timeout);
 		if (dp->storage_on_main && ++ticks % 64 == 0)
 			dp_storage_tick(dp);
@@ -222,8 +233,13 @@ int main(int argc, char **argv)
 	g_dp.cfg = &cfg;
 	eal_argc = build_eal_argv(&cfg, eal_argv, (int)RTE_DIM(eal_argv));
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		/* EAL leaves rte_errno at 0 for its most common failure, a
+		 * prefix whose config another primary holds locked. */
+		int e = rte_errno;
 		DP_LOG(ERR, "EAL init failed (file prefix %s): %s", cfg.file_prefix,
-		       rte_strerror(rte_errno));
+		       e ? rte_strerror(e)
+			 : "no reason given by EAL; the usual one is another tern-dataplane "
+			   "running on this file prefix ([eal] file_prefix)");
 		return 1;
 	}
 	dp_log_levels();

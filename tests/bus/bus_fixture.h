@@ -23,10 +23,28 @@ static char fx_err[256];
 /* Node config text for fx_eal_init() (storage rules, say); NULL: the default. */
 static const char *fx_ini;
 
+/* The runtime directory EAL leaves even in memory (/var/run/dpdk/<prefix>,
+ * empty by then): removed at exit by the process that made it, whether or
+ * not the test got to fx_eal_fini(). */
+static pid_t fx_pid;
+
+static inline void fx_rundir_remove(void)
+{
+	char dir[96];
+
+	if (getpid() != fx_pid)
+		return;         /* a forked client's exit is not ours */
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/tern_ut%d", (int)fx_pid);
+	rmdir(dir);
+}
+
 static inline int fx_eal_init(void)
 {
 	char prefix[64], *argv[8];
 	int argc = 0;
+
+	fx_pid = getpid();
+	atexit(fx_rundir_remove);
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=tern_ut%d", (int)getpid());
 	argv[argc++] = "test";
@@ -51,15 +69,11 @@ static inline int fx_eal_init(void)
 	return dp_state_create(&fx_dp);
 }
 
-/* Undo fx_eal_init(): EAL, and the runtime directory it leaves even in
- * memory (/var/run/dpdk/<prefix>, empty by then). */
+/* Undo fx_eal_init(): EAL, and its runtime directory. */
 static inline void fx_eal_fini(void)
 {
-	char dir[96];
-
 	rte_eal_cleanup();
-	snprintf(dir, sizeof(dir), "/var/run/dpdk/tern_ut%d", (int)getpid());
-	rmdir(dir);
+	fx_rundir_remove();
 }
 
 static inline struct tern_client *fx_client(uint32_t id)

@@ -66,3 +66,13 @@ wait $hostile
 pass "control daemon still serving"
 kill -0 "$(cat "$T/dataplane.pid")" || fail "dataplane died"
 kill -0 "$(cat "$T/control.pid")" || fail "control died"
+# A second dataplane on the same file prefix is refused with a reason (it
+# said "EAL init failed (...): Success"), and the first one goes on.
+rc=0
+"$BUILD/dataplane/tern-dataplane" -c "$T/node.ini" > "$T/second.log" 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "a second dataplane on the same prefix started"
+grep -q "EAL init failed" "$T/second.log" || fail "second dataplane: $(tail -3 "$T/second.log")"
+grep -q "EAL init failed.*: Success" "$T/second.log" && fail "second dataplane: 'Success' as the reason"
+kill -0 "$(cat "$T/dataplane.pid")" || fail "the first dataplane died"
+"$TERNCTL" topic list > /dev/null || fail "control lost the first dataplane"
+pass "a second dataplane on the same prefix is refused: $(grep -m1 -o 'EAL init failed.*' "$T/second.log" | cut -c1-120)"
