@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -47,6 +48,10 @@ static int64_t mono_ns(void)
 }
 
 static bool g_attached;
+/* Clients of this process (tern_connect() once per reactor thread): EAL is
+ * attached by the first and cleaned up by the last to close. */
+static unsigned g_clients;
+static pthread_mutex_t g_attach_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static __thread uint8_t g_buf[CTL_BUF];
 
@@ -173,16 +178,22 @@ static int attach(struct tern_client *c, const struct CtlHelloReply *r)
 	const struct rte_memzone *mz;
 	char err[256];
 
-	if (tern__eal_args_check(&r->eal_args, r->lcore_id, &eal, err, sizeof(err)) < 0) {
-		tern__err_set("refusing tern-control's EAL arguments: %s", err);
-		return -EPROTO;
+	/* A later client of this process (another reactor thread) reuses the
+	 * attachment: its lcore id is reserved by tern-control but not
+	 * registered with EAL, which libtern's data path never asks for (the
+	 * caches are per client slot, not per lcore: tern_pool.h). */
+	if (!g_attached) {
+		if (tern__eal_args_check(&r->eal_args, r->lcore_id, &eal, err, sizeof(err)) < 0) {
+			tern__err_set("refusing tern-control's EAL arguments: %s", err);
+			return -EPROTO;
+		}
+		if (rte_eal_init(eal.argc, eal.argv) < 0) {
+			tern__err_set("EAL attach failed: %s (is tern-dataplane running?)",
+				      rte_strerror(rte_errno));
+			return -ENODEV;
+		}
+		g_attached = true;
 	}
-	if (rte_eal_init(eal.argc, eal.argv) < 0) {
-		tern__err_set("EAL attach failed: %s (is tern-dataplane running?)",
-			      rte_strerror(rte_errno));
-		return -ENODEV;
-	}
-	g_attached = true;
 	mz = rte_memzone_lookup(TERN_SHM_NAME);
 	if (mz == NULL) {
 		tern__err_set("no '%s' memzone: not a tern dataplane", TERN_SHM_NAME);
@@ -220,8 +231,10 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	ssize_t n;
 	int rv;
 
-	if (g_attached) {
-		tern__err_set("tern_connect: this process is already connected");
+	if (__atomic_load_n(&g_attached, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&g_clients, __ATOMIC_ACQUIRE) == 0) {
+		tern__err_set("tern_connect: this process closed its last client (EAL cannot be "
+			      "initialised twice)");
 		return -EALREADY;
 	}
 	if (path == NULL)
@@ -257,9 +270,13 @@ int tern_connect(const struct tern_connect_opts *opts, struct tern_client **out)
 	}
 	c->client_id = r.client_id;
 	c->lcore_id = r.lcore_id;
+	pthread_mutex_lock(&g_attach_lock);
 	rv = attach(c, &r);
 	if (rv == 0)
 		rv = tern__watch_start(c);
+	if (rv == 0)
+		g_clients++;
+	pthread_mutex_unlock(&g_attach_lock);
 	if (rv < 0) {
 		tern__err_append("tern_connect: attaching as client %u, lcore %u", c->client_id,
 				 c->lcore_id);
@@ -451,7 +468,10 @@ void tern_close(struct tern_client *c)
 	tern__watch_stop(c);
 	close(c->fd);
 	free(c);
-	rte_eal_cleanup();
+	pthread_mutex_lock(&g_attach_lock);
+	if (--g_clients == 0)
+		rte_eal_cleanup();
+	pthread_mutex_unlock(&g_attach_lock);
 }
 
 int64_t tern_now_ns(struct tern_client *c)

@@ -99,13 +99,17 @@ struct tern_connect_opts {
 
 /**
  * Connect to tern-control and attach to the bus's hugepage memory.
- * Call once per process (DPDK's EAL cannot be initialised twice).
+ * The first call of a process initialises DPDK's EAL; later calls (one per
+ * thread that needs a client of its own, a reactor say: a client is not
+ * thread-safe) take a client slot and lcore id of their own and share the
+ * attachment.  EAL is cleaned up when the last client closes, after which
+ * the process cannot connect again.
  *
  * @return 0 with *out set, or
  *   -ENOENT / -ECONNREFUSED  tern-control is not running at that socket;
  *   -EPROTONOSUPPORT          tern-control speaks another protocol version;
  *   -EBUSY                    no client slot free;
- *   -EALREADY                 this process is already connected;
+ *   -EALREADY                 this process has closed its last client;
  *   -ENODEV                   EAL attach failed (is tern-dataplane running?);
  *   -EPROTO                   a malformed reply, or EAL arguments other than
  *                             the ones tern-control sends (libtern refuses
