@@ -16,6 +16,13 @@
 
 #include "ctl.h"
 
+/* "sub list md.eq.AAPL" also lists the pattern subscriptions that receive
+ * that topic ("md.>", "md.*.AAPL"). */
+static bool receives(const char *sub_pattern, const char *filter)
+{
+    return filter && *filter && !strpbrk(filter, "*>") && tern_topic_match(sub_pattern, filter);
+}
+
 static bool keep(const char *pattern, const char *name)
 {
     return !pattern || !*pattern || tern_topic_match(pattern, name);
@@ -111,7 +118,8 @@ int ctl_stats(struct ctl *ctl, const char *topic_pattern, const char *sub_patter
     /* A subscription is listed when the filter matches its pattern read as
      * a name: "md.>" lists "md.eq.AAPL" and "md.*". */
     for (i = n = 0; i < ctl->max_subs; i++)
-        if (ctl->subs[i].used && keep(sub_pattern, ctl->subs[i].pattern))
+        if (ctl->subs[i].used && (keep(sub_pattern, ctl->subs[i].pattern) ||
+                                  receives(ctl->subs[i].pattern, sub_pattern)))
             ctl->sub_infos[n++] = ctl->sub_infos[i];
     out->subs = ctl->sub_infos;
     out->n_subs = n;

@@ -5,8 +5,11 @@
  *   ternctl [-c NODE.ini | -s SOCKET] [--json] topic create|delete NAME
  *   ternctl ... topic list [PATTERN]
  *   ternctl ... sub list [PATTERN]
- *   ternctl ... stats
+ *   ternctl ... topic info NAME
+ *   ternctl ... client list
+ *   ternctl ... stats [--watch [--interval S] [--count N]]
  *   ternctl ... server info
+ *   ternctl ... health
  *
  * Each command is one request message, handled in tern-control by the same
  * action function the applications' requests use; ternctl only turns the
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bus/tern_sock.h"
@@ -49,7 +53,12 @@ static int usage_to(FILE *f, const char *why)
             "  topic delete NAME     delete a topic (no publisher may hold it)\n"
             "  topic list [PATTERN]  topics with message counts\n"
             "  sub list [PATTERN]    subscriptions with delivered/dropped/queued\n"
-            "  stats                 topics, subscriptions and clients\n"
+            "  topic info NAME       one topic, and the subscriptions that receive it\n"
+            "  sub list [PATTERN]    (a topic name also lists the patterns receiving it)\n"
+            "  client list           attached applications\n"
+            "  stats [--watch [--interval S] [--count N]]\n"
+            "                        topics, subscriptions and clients; --watch: rates\n"
+            "  health                exit 0 when tern-control and tern-dataplane answer\n"
             "  server info           limits, what is used, hugepage bytes per unit\n"
             "  -c FILE    node config naming the control socket (default: built-in)\n"
             "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
@@ -168,10 +177,13 @@ static int pages_add(struct ternctl_pages *p)
 /* Most pages a listing may take (65536 topics of 255 bytes take ~200). */
 #define PAGES_MAX 4096
 
-static int list(int fd, bool topics, const char *pattern)
+/* Fetch every page of a topic or subscription listing into pages (a
+ * topic listing fills pages.topics, a sub listing pages.subs, one page
+ * slot each: both kinds may share one pages).  @return 0 or fail()'s. */
+static int list_pages(int fd, bool topics, const char *pattern, struct ternctl_pages *out)
 {
     struct tern_str p = tern_str_from_cstr(pattern ? pattern : "");
-    struct ternctl_pages pages = { 0 };
+    struct ternctl_pages pages = *out;
     struct CtlTopicListReply tr = { .more = true };
     struct CtlSubListReply sr = { .more = true };
     uint32_t from = 0;
@@ -207,6 +219,17 @@ static int list(int fd, bool topics, const char *pattern)
             return fail(-EPROTO, "tern-control: a page that does not move on (from %u)", from);
         from = next;
     }
+    *out = pages;
+    return 0;
+}
+
+static int list(int fd, bool topics, const char *pattern)
+{
+    struct ternctl_pages pages = { 0 };
+    int rc = list_pages(fd, topics, pattern, &pages);
+
+    if (rc != 0)
+        return rc;
     if (json)
         printf("{\"status\":0,\"%s\":", topics ? "topics" : "subscriptions");
     if (topics)
@@ -218,7 +241,9 @@ static int list(int fd, bool topics, const char *pattern)
     return 0;
 }
 
-static int stats(int fd)
+/* Every page of the node's stats; first: the first page (pool, clients).
+ * @return 0, or what fail() returned. */
+static int fetch_stats(int fd, struct CtlStatsReply *first_out, struct ternctl_pages *out)
 {
     struct ternctl_pages pages = { 0 };
     struct CtlStatsReply r = { .more = true }, first = { 0 };
@@ -247,7 +272,173 @@ static int stats(int fd)
         tf = r.topic_next;
         sf = r.sub_next;
     }
-    ternctl_print_stats(stdout, &first, &pages, json);
+    *first_out = first;
+    *out = pages;
+    return 0;
+}
+
+/* The commands shown from one stats snapshot. */
+typedef int show_fn(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
+                    const char *arg);
+
+static int with_stats(int fd, show_fn *show, const char *arg)
+{
+    struct ternctl_pages pages;
+    struct CtlStatsReply first;
+    int rc = fetch_stats(fd, &first, &pages);
+
+    return rc != 0 ? rc : show(fd, &first, &pages, arg);
+}
+
+static int show_stats(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
+                      const char *arg)
+{
+    (void)fd, (void)arg;
+    ternctl_print_stats(stdout, first, p, json);
+    return 0;
+}
+
+static int show_clients(int fd, const struct CtlStatsReply *first,
+                        const struct ternctl_pages *p, const char *arg)
+{
+    (void)fd, (void)p, (void)arg;
+    if (json)
+        printf("{\"status\":0,\"clients\":");
+    ternctl_print_clients(stdout, &first->clients, json);
+    if (json)
+        printf("}\n");
+    return 0;
+}
+
+/* The one topic, and the subscriptions (patterns included) that receive it. */
+static int show_topic(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
+                      const char *name)
+{
+    struct ternctl_pages one = { 0 };
+    struct CtlTopicInfo t;
+    bool found = false;
+    int rc;
+
+    (void)first;
+    for (size_t k = 0; k < p->n && !found; k++) {
+        struct tern_iter it = CtlTopicInfo_list_iter(&p->topics[k]);
+        while (!found && CtlTopicInfo_list_next(&it, &t))
+            found = t.name.len == strlen(name) && !memcmp(t.name.ptr, name, t.name.len);
+    }
+    if (!found)
+        return fail(-ENOENT, "no topic '%s'", name);
+    /* A listing of that topic alone, and of the subscriptions it reaches:
+     * tern-control's sub filter lists the patterns that receive a name. */
+    rc = list_pages(fd, true, name, &one);
+    if (rc == 0)
+        rc = list_pages(fd, false, name, &one);
+    if (rc != 0)
+        return rc;
+    if (json) {
+        printf("{\"status\":0,\"topic\":");
+        ternctl_print_topics(stdout, &one, true);
+        printf(",\"subscriptions\":");
+        ternctl_print_subs(stdout, &one, true);
+        printf("}\n");
+        return 0;
+    }
+    ternctl_print_topics(stdout, &one, false);
+    printf("\nsubscriptions receiving it:\n");
+    ternctl_print_subs(stdout, &one, false);
+    return 0;
+}
+
+/* tern-control and tern-dataplane both answer: the stats need both. */
+static int show_health(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
+                       const char *arg)
+{
+    (void)fd, (void)p, (void)arg;
+    if (json)
+        printf("{\"status\":0,\"healthy\":true,\"pool\":{\"free\":%llu,\"size\":%llu}}\n",
+               (unsigned long long)first->pool_free, (unsigned long long)first->pool_size);
+    else
+        printf("ok: tern-control and tern-dataplane answer; pool %llu of %llu free\n",
+               (unsigned long long)first->pool_free, (unsigned long long)first->pool_size);
+    return 0;
+}
+
+/* stats --watch: every interval, the rates since the last sample (per topic
+ * published and delivered per second, drops per second over all
+ * subscriptions), `count` times (0: until interrupted).  One line of text,
+ * or one JSON object (NDJSON), per topic and sample. */
+static int stats_watch(int fd, double interval, long count)
+{
+    uint64_t *pub = NULL, *del = NULL, drops = 0;
+    uint32_t max_id = 0;
+    double t0 = 0;
+
+    for (long i = 0; count == 0 || i <= count; i++) {
+        struct ternctl_pages pages;
+        struct CtlStatsReply first;
+        struct timespec ts;
+        double now, dt;
+        uint64_t d = 0;
+        int rc = fetch_stats(fd, &first, &pages);
+
+        if (rc != 0)
+            return rc;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        dt = now - t0;
+        for (size_t k = 0; k < pages.n; k++) {
+            struct tern_iter it = CtlSubInfo_list_iter(&pages.subs[k]);
+            struct CtlSubInfo su;
+            while (CtlSubInfo_list_next(&it, &su))
+                d += su.dropped;
+        }
+        if (i > 0 && !json)
+            printf("-- %.1f s: pool %llu/%llu free, %.0f drops/s\n", dt,
+                   (unsigned long long)first.pool_free, (unsigned long long)first.pool_size,
+                   (double)(d - drops) / dt);
+        for (size_t k = 0; k < pages.n; k++) {
+            struct tern_iter it = CtlTopicInfo_list_iter(&pages.topics[k]);
+            struct CtlTopicInfo t;
+            while (CtlTopicInfo_list_next(&it, &t)) {
+                if (t.topic_id >= max_id) {
+                    uint32_t n = t.topic_id + 1024;
+                    uint64_t *p2 = realloc(pub, n * sizeof(*pub)), *d2;
+                    if (p2)
+                        pub = p2;
+                    d2 = p2 ? realloc(del, n * sizeof(*del)) : NULL;
+                    if (!d2)
+                        return fail(-ENOMEM, "out of memory");
+                    del = d2;
+                    memset(pub + max_id, 0, (n - max_id) * sizeof(*pub));
+                    memset(del + max_id, 0, (n - max_id) * sizeof(*del));
+                    max_id = n;
+                }
+                if (i > 0) {
+                    double pr = (double)(t.published - pub[t.topic_id]) / dt;
+                    double dr = (double)(t.delivered - del[t.topic_id]) / dt;
+                    if (json) {
+                        printf("{\"t\":%.3f,\"topic\":", dt);
+                        ternctl_json_str(stdout, t.name);
+                        printf(",\"published_per_s\":%.1f,\"delivered_per_s\":%.1f,"
+                               "\"published\":%llu,\"delivered\":%llu}\n", pr, dr,
+                               (unsigned long long)t.published,
+                               (unsigned long long)t.delivered);
+                    } else {
+                        printf("  %-40.*s %12.0f pub/s %12.0f deliv/s\n", (int)t.name.len,
+                               t.name.ptr, pr, dr);
+                    }
+                }
+                pub[t.topic_id] = t.published;
+                del[t.topic_id] = t.delivered;
+            }
+        }
+        fflush(stdout);
+        drops = d;
+        t0 = now;
+        if (count == 0 || i < count)
+            usleep((useconds_t)(interval * 1e6));
+    }
+    free(pub);
+    free(del);
     return 0;
 }
 
@@ -268,7 +459,7 @@ static int server_info(int fd)
 }
 
 enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS,
-           CMD_SERVER_INFO };
+           CMD_SERVER_INFO, CMD_TOPIC_INFO, CMD_CLIENT_LIST, CMD_HEALTH };
 
 /* Parse the words after the options.  @return the command, or -1 after
  * printing why (usage). */
@@ -294,9 +485,16 @@ static int parse_cmd(int argc, char **argv, const char **arg)
         cmd = CMD_STATS;
     else if (!strcmp(a, "server") && b && !strcmp(b, "info"))
         cmd = CMD_SERVER_INFO;
+    else if (!strcmp(a, "topic") && b && !strcmp(b, "info"))
+        cmd = CMD_TOPIC_INFO, need = 1;
+    else if (!strcmp(a, "client") && b && !strcmp(b, "list"))
+        cmd = CMD_CLIENT_LIST;
+    else if (!strcmp(a, "health"))
+        cmd = CMD_HEALTH;
     if (cmd < 0) {
         static const struct { const char *word, *subs; } groups[] = {
-            { "topic", "create, delete, list" }, { "sub", "list" }, { "server", "info" },
+            { "topic", "create, delete, info, list" }, { "sub", "list" }, { "server", "info" },
+            { "client", "list" },
         };
         char why[160];
 
@@ -310,7 +508,7 @@ static int parse_cmd(int argc, char **argv, const char **arg)
         usage(why);
         return -1;
     }
-    int words = cmd == CMD_STATS ? 1 : 2;
+    int words = cmd == CMD_STATS || cmd == CMD_HEALTH ? 1 : 2;
     if (argc - words < need) {
         usage("missing NAME");
         return -1;
@@ -335,8 +533,15 @@ int main(int argc, char **argv)
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "watch", no_argument, NULL, 'w' },
+        { "interval", required_argument, NULL, 'i' },
+        { "count", required_argument, NULL, 'n' },
         { NULL, 0, NULL, 0 },
     };
+    bool watch = false;
+    double interval = 1.0;
+    long count = 0;
+    char *end;
     static struct tern_config cfg;
     static char err[4096];
     const char *cfg_path = NULL, *sock = NULL, *arg;
@@ -363,6 +568,19 @@ int main(int argc, char **argv)
         case 'V':
             printf("ternctl %s\n", TERN_VERSION);
             return 0;
+        case 'w':
+            watch = true;
+            break;
+        case 'i':
+            interval = strtod(optarg, &end);
+            if (*end || !(interval >= 0.01 && interval <= 3600))
+                return usage("--interval: seconds, 0.01 to 3600");
+            break;
+        case 'n':
+            count = strtol(optarg, &end, 10);
+            if (*end || count < 1 || count > 1000000)
+                return usage("--count: 1 to 1000000");
+            break;
         default:
             return usage("bad option");
         }
@@ -372,6 +590,8 @@ int main(int argc, char **argv)
     cmd = parse_cmd(argc - optind, argv + optind, &arg);
     if (cmd < 0)
         return 2;
+    if (watch && cmd != CMD_STATS)
+        return usage("--watch goes with stats");
 
     if (!sock && !cfg_path)
         sock = getenv("TERN_SOCKET");
@@ -408,8 +628,20 @@ int main(int argc, char **argv)
         case CMD_SERVER_INFO:
             rc = server_info(fd);
             break;
+        case CMD_TOPIC_INFO:
+            rc = with_stats(fd, show_topic, arg);
+            break;
+        case CMD_CLIENT_LIST:
+            rc = with_stats(fd, show_clients, NULL);
+            break;
+        case CMD_HEALTH:
+            rc = with_stats(fd, show_health, NULL);
+            break;
+        case CMD_STATS:
+            rc = watch ? stats_watch(fd, interval, count) : with_stats(fd, show_stats, NULL);
+            break;
         default:
-            rc = stats(fd);
+            rc = 2;
             break;
         }
     }

@@ -22,6 +22,7 @@ void ternctl_print_subs(FILE *f, const struct ternctl_pages *p, bool json);
 /* r: the first page (pool, clients). */
 void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, const struct ternctl_pages *p,
                          bool json);
+void ternctl_print_clients(FILE *f, const struct CtlClientInfo_list *l, bool json);
 void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json);
 /* A JSON string literal for s (quotes included). */
 void ternctl_json_str(FILE *f, struct tern_str s);

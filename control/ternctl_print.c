@@ -128,7 +128,7 @@ void ternctl_print_subs(FILE *f, const struct ternctl_pages *p, bool json)
         fputc(']', f);
 }
 
-static void print_clients(FILE *f, const struct CtlClientInfo_list *l, bool json)
+void ternctl_print_clients(FILE *f, const struct CtlClientInfo_list *l, bool json)
 {
     struct tern_iter it = CtlClientInfo_list_iter(l);
     struct CtlClientInfo c;
@@ -186,7 +186,7 @@ void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, const struct te
         fputs(",\"subscriptions\":", f);
         ternctl_print_subs(f, p, true);
         fputs(",\"clients\":", f);
-        print_clients(f, &r->clients, true);
+        ternctl_print_clients(f, &r->clients, true);
         fputs("}\n", f);
         return;
     }
@@ -196,7 +196,7 @@ void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, const struct te
     fputs("\nsubscriptions:\n", f);
     ternctl_print_subs(f, p, false);
     fputs("\nclients:\n", f);
-    print_clients(f, &r->clients, false);
+    ternctl_print_clients(f, &r->clients, false);
     print_storage(f, r, p);
 }
 

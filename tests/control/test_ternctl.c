@@ -97,7 +97,7 @@ static void hostile_arguments_are_usage_errors(void **state)
     assert_int_equal(run(NULL), 2);
     assert_true(strstr(errout, "ternctl: no command\nusage: ternctl") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "topic", NULL), 2);
-    assert_true(strstr(errout, "ternctl: topic needs a subcommand: one of create, delete, list\n") == errout);
+    assert_true(strstr(errout, "ternctl: topic needs a subcommand: one of create, delete, info, list\n") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "topic", "create", NULL), 2);
     assert_true(strstr(errout, "ternctl: missing NAME\n") == errout);
     assert_int_equal(run("-s", H.ctl_sock, "topic", "create", "a", "b", NULL), 2);

@@ -30,6 +30,6 @@ check_json_usage "not a subcommand" topic frob --json
 check_json_usage "not both" --json -c /nonexistent -s /nonexistent stats
 check_json_usage "no command" --json
 err=$("$T" topic 2>&1 >/dev/null)
-grep -q "one of create, delete, list" <<<"$err" || fail "ternctl topic: '$err'"
+grep -q "one of create, delete, info, list" <<<"$err" || fail "ternctl topic: '$err'"
 [ $failed = 0 ] && echo "ok: --help and --version on every binary; ternctl usage errors in JSON"
 exit $failed
