@@ -329,21 +329,21 @@ static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str fi
     bool s_more = page_next(&si, sfi, sn, sub_from, &s_next);
     if (type == CtlTopicList_TYPE_ID) {
         struct CtlTopicListReply r = { rc, tern_str_from_cstr(err), { 0 }, t_more, t_next };
-        r.topics.items = st.topics + tf;
+        r.topics.items = st.topics ? st.topics + tf : NULL;   /* NULL after an error */
         r.topics.count = tn;
         n = CtlTopicListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     } else if (type == CtlSubList_TYPE_ID) {
         struct CtlSubListReply r = { rc, tern_str_from_cstr(err), { 0 }, s_more, s_next };
-        r.subs.items = st.subs + sfi;
+        r.subs.items = st.subs ? st.subs + sfi : NULL;
         r.subs.count = sn;
         n = CtlSubListReply_encode(&r, ctl->tx, CTL_MSG_MAX);
     } else {
         struct CtlStatsReply r = { .status = rc, .error = tern_str_from_cstr(err),
                                    .more = t_more || s_more, .topic_next = t_next,
                                    .sub_next = s_next };
-        r.topics.items = st.topics + tf;
+        r.topics.items = st.topics ? st.topics + tf : NULL;   /* NULL after an error */
         r.topics.count = tn;
-        r.subs.items = st.subs + sfi;
+        r.subs.items = st.subs ? st.subs + sfi : NULL;
         r.subs.count = sn;
         /* Pool, storage and clients (at most max_clients, 127) with the
          * first page. */

@@ -156,22 +156,37 @@ static uint8_t *keep_page(size_t n)
     return copy;
 }
 
-static int pages_add(struct ternctl_pages *p)
+/* Append a page slot holding page (a keep_page() copy, now p's to free). */
+static int pages_add(struct ternctl_pages *p, uint8_t *page)
 {
     void *t = realloc(p->topics, (p->n + 1) * sizeof(*p->topics));
-    void *s;
+    void *s = t ? realloc(p->subs, (p->n + 1) * sizeof(*p->subs)) : NULL;
+    void *b = s ? realloc(p->bufs, (p->n + 1) * sizeof(*p->bufs)) : NULL;
 
-    if (!t)
+    if (t)
+        p->topics = t;
+    if (s)
+        p->subs = s;
+    if (!b) {
+        free(page);
         return -ENOMEM;
-    p->topics = t;
-    s = realloc(p->subs, (p->n + 1) * sizeof(*p->subs));
-    if (!s)
-        return -ENOMEM;
-    p->subs = s;
+    }
+    p->bufs = b;
+    p->bufs[p->n] = page;
     p->topics[p->n] = (struct CtlTopicInfo_list){ 0 };
     p->subs[p->n] = (struct CtlSubInfo_list){ 0 };
     p->n++;
     return 0;
+}
+
+static void pages_free(struct ternctl_pages *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->bufs[i]);
+    free(p->bufs);
+    free(p->topics);
+    free(p->subs);
+    *p = (struct ternctl_pages){ 0 };
 }
 
 /* Most pages a listing may take (65536 topics of 255 bytes take ~200). */
@@ -180,10 +195,9 @@ static int pages_add(struct ternctl_pages *p)
 /* Fetch every page of a topic or subscription listing into pages (a
  * topic listing fills pages.topics, a sub listing pages.subs, one page
  * slot each: both kinds may share one pages).  @return 0 or fail()'s. */
-static int list_pages(int fd, bool topics, const char *pattern, struct ternctl_pages *out)
+static int list_pages(int fd, bool topics, const char *pattern, struct ternctl_pages *pages)
 {
     struct tern_str p = tern_str_from_cstr(pattern ? pattern : "");
-    struct ternctl_pages pages = *out;
     struct CtlTopicListReply tr = { .more = true };
     struct CtlSubListReply sr = { .more = true };
     uint32_t from = 0;
@@ -204,22 +218,21 @@ static int list_pages(int fd, bool topics, const char *pattern, struct ternctl_p
         if ((topics ? tr.status : sr.status) < 0)
             return topics ? fail(tr.status, "%.*s", (int)tr.error.len, tr.error.ptr)
                           : fail(sr.status, "%.*s", (int)sr.error.len, sr.error.ptr);
-        if (pages.n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(&pages) < 0)
+        if (pages->n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(pages, page) < 0)
             return fail(-ENOMEM, "listing too long (more than %d pages)", PAGES_MAX);
         /* Decode again from the kept copy: the views must outlive buf. */
         if (topics) {
             CtlTopicListReply_decode(&tr, page, (size_t)n);
-            pages.topics[pages.n - 1] = tr.topics;
+            pages->topics[pages->n - 1] = tr.topics;
         } else {
             CtlSubListReply_decode(&sr, page, (size_t)n);
-            pages.subs[pages.n - 1] = sr.subs;
+            pages->subs[pages->n - 1] = sr.subs;
         }
         uint32_t next = topics ? tr.next : sr.next;
         if (next <= from && (topics ? tr.more : sr.more))
             return fail(-EPROTO, "tern-control: a page that does not move on (from %u)", from);
         from = next;
     }
-    *out = pages;
     return 0;
 }
 
@@ -228,24 +241,24 @@ static int list(int fd, bool topics, const char *pattern)
     struct ternctl_pages pages = { 0 };
     int rc = list_pages(fd, topics, pattern, &pages);
 
-    if (rc != 0)
-        return rc;
-    if (json)
-        printf("{\"status\":0,\"%s\":", topics ? "topics" : "subscriptions");
-    if (topics)
-        ternctl_print_topics(stdout, &pages, json);
-    else
-        ternctl_print_subs(stdout, &pages, json);
-    if (json)
-        printf("}\n");
-    return 0;
+    if (rc == 0) {
+        if (json)
+            printf("{\"status\":0,\"%s\":", topics ? "topics" : "subscriptions");
+        if (topics)
+            ternctl_print_topics(stdout, &pages, json);
+        else
+            ternctl_print_subs(stdout, &pages, json);
+        if (json)
+            printf("}\n");
+    }
+    pages_free(&pages);
+    return rc;
 }
 
 /* Every page of the node's stats; first: the first page (pool, clients).
  * @return 0, or what fail() returned. */
-static int fetch_stats(int fd, struct CtlStatsReply *first_out, struct ternctl_pages *out)
+static int fetch_stats(int fd, struct CtlStatsReply *first_out, struct ternctl_pages *pages)
 {
-    struct ternctl_pages pages = { 0 };
     struct CtlStatsReply r = { .more = true }, first = { 0 };
     uint32_t tf = 0, sf = 0;
 
@@ -260,12 +273,12 @@ static int fetch_stats(int fd, struct CtlStatsReply *first_out, struct ternctl_p
             return fail(-EPROTO, "tern-control: malformed reply");
         if (r.status < 0)
             return fail(r.status, "%.*s", (int)r.error.len, r.error.ptr);
-        if (pages.n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(&pages) < 0)
+        if (pages->n == PAGES_MAX || !(page = keep_page((size_t)n)) || pages_add(pages, page) < 0)
             return fail(-ENOMEM, "stats too long (more than %d pages)", PAGES_MAX);
         CtlStatsReply_decode(&r, page, (size_t)n);
-        pages.topics[pages.n - 1] = r.topics;
-        pages.subs[pages.n - 1] = r.subs;
-        if (pages.n == 1)
+        pages->topics[pages->n - 1] = r.topics;
+        pages->subs[pages->n - 1] = r.subs;
+        if (pages->n == 1)
             first = r;
         if (r.more && r.topic_next <= tf && r.sub_next <= sf)
             return fail(-EPROTO, "tern-control: a page that does not move on");
@@ -273,7 +286,6 @@ static int fetch_stats(int fd, struct CtlStatsReply *first_out, struct ternctl_p
         sf = r.sub_next;
     }
     *first_out = first;
-    *out = pages;
     return 0;
 }
 
@@ -283,11 +295,14 @@ typedef int show_fn(int fd, const struct CtlStatsReply *first, const struct tern
 
 static int with_stats(int fd, show_fn *show, const char *arg)
 {
-    struct ternctl_pages pages;
+    struct ternctl_pages pages = { 0 };
     struct CtlStatsReply first;
     int rc = fetch_stats(fd, &first, &pages);
 
-    return rc != 0 ? rc : show(fd, &first, &pages, arg);
+    if (rc == 0)
+        rc = show(fd, &first, &pages, arg);
+    pages_free(&pages);
+    return rc;
 }
 
 static int show_stats(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
@@ -332,20 +347,19 @@ static int show_topic(int fd, const struct CtlStatsReply *first, const struct te
     rc = list_pages(fd, true, name, &one);
     if (rc == 0)
         rc = list_pages(fd, false, name, &one);
-    if (rc != 0)
-        return rc;
-    if (json) {
+    if (rc == 0 && json) {
         printf("{\"status\":0,\"topic\":");
         ternctl_print_topics(stdout, &one, true);
         printf(",\"subscriptions\":");
         ternctl_print_subs(stdout, &one, true);
         printf("}\n");
-        return 0;
+    } else if (rc == 0) {
+        ternctl_print_topics(stdout, &one, false);
+        printf("\nsubscriptions receiving it:\n");
+        ternctl_print_subs(stdout, &one, false);
     }
-    ternctl_print_topics(stdout, &one, false);
-    printf("\nsubscriptions receiving it:\n");
-    ternctl_print_subs(stdout, &one, false);
-    return 0;
+    pages_free(&one);
+    return rc;
 }
 
 /* tern-control and tern-dataplane both answer: the stats need both. */
@@ -373,15 +387,19 @@ static int stats_watch(int fd, double interval, long count)
     double t0 = 0;
 
     for (long i = 0; count == 0 || i <= count; i++) {
-        struct ternctl_pages pages;
+        struct ternctl_pages pages = { 0 };
         struct CtlStatsReply first;
         struct timespec ts;
         double now, dt;
         uint64_t d = 0;
         int rc = fetch_stats(fd, &first, &pages);
 
-        if (rc != 0)
+        if (rc != 0) {
+            pages_free(&pages);
+            free(pub);
+            free(del);
             return rc;
+        }
         clock_gettime(CLOCK_MONOTONIC, &ts);
         now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
         dt = now - t0;
@@ -405,8 +423,11 @@ static int stats_watch(int fd, double interval, long count)
                     if (p2)
                         pub = p2;
                     d2 = p2 ? realloc(del, n * sizeof(*del)) : NULL;
-                    if (!d2)
+                    if (!d2) {
+                        pages_free(&pages);
+                        free(pub);
                         return fail(-ENOMEM, "out of memory");
+                    }
                     del = d2;
                     memset(pub + max_id, 0, (n - max_id) * sizeof(*pub));
                     memset(del + max_id, 0, (n - max_id) * sizeof(*del));
@@ -432,6 +453,7 @@ static int stats_watch(int fd, double interval, long count)
             }
         }
         fflush(stdout);
+        pages_free(&pages);
         drops = d;
         t0 = now;
         if (count == 0 || i < count)

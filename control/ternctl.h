@@ -4,6 +4,7 @@
 #define TERNCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ctl.tmsg.h"
@@ -15,6 +16,7 @@ struct ternctl_pages {
     size_t n;
     struct CtlTopicInfo_list *topics;   /* [n] */
     struct CtlSubInfo_list *subs;       /* [n] */
+    uint8_t **bufs;                     /* [n]: the bytes they view */
 };
 
 void ternctl_print_topics(FILE *f, const struct ternctl_pages *p, bool json);
