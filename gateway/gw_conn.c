@@ -216,8 +216,14 @@ static void conn_frames(struct gw *g, struct gw_conn *c)
         c->t_rx = g->now_ms;
         c->t_frame = 0;
         type = gw_req_decode(gw_buf_begin(&c->in), (size_t)n, &r, &why);
-        if (type < 0)
-            gw_conn_error(g, c, (uint16_t)-type, 0, 0, type == -GwErr_PROTOCOL, "%s", why);
+        if (type == -GwErr_INVALID) {
+            /* Well formed, so the request's ids are known: the client can
+             * match the error to the request. */
+            uint16_t id = tern__ld_u16(gw_buf_begin(&c->in));
+            gw_conn_error(g, c, GwErr_INVALID, id == GwPublish_TYPE_ID ? r.publish.req_id : 0,
+                          id == GwSubscribe_TYPE_ID ? r.subscribe.sub_id : 0, false, "%s", why);
+        } else if (type < 0)
+            gw_conn_error(g, c, (uint16_t)-type, 0, 0, true, "%s", why);
         else
             gw_req_handle(g, c, type, &r);
         gw_buf_consume(&c->in, (size_t)n);
