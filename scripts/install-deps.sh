@@ -7,6 +7,7 @@ pkgs=(
     build-essential pkg-config meson ninja-build
     libdpdk-dev dpdk libnuma-dev libcmocka-dev libinih-dev
     clang libclang-rt-14-dev python3 iproute2 procps
+    python3-pytest python3-cffi
 )
 
 missing=()
