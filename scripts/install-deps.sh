@@ -10,6 +10,7 @@ pkgs=(
     libmicrohttpd-dev curl  # tern-control's /metrics, and its test
     systemtap-sdt-dev       # <sys/sdt.h>: USDT probes
     clang libclang-rt-14-dev python3 iproute2 procps
+    python3-pytest python3-cffi
 )
 
 # promtool (Debian prometheus: about 20 MB to download, 96 MB installed,

@@ -33,6 +33,20 @@ struct tern_storage_rule_cfg {
     uint64_t retain_seconds;             /* 0: keep all */
 };
 
+/* [gateway]: tern-gateway (lib/common/tern_config_gateway.c, docs/gateway.md). */
+struct tern_gateway_cfg {
+    char unix_socket[TERN_CFG_PATH_MAX]; /* "": <run_dir>/gateway.sock; "none": off */
+    char listen[TERN_CFG_NAME_MAX];      /* HOST:PORT, default 127.0.0.1:7450; "none": off */
+    uint32_t max_conns;
+    uint32_t max_subs;                   /* per connection */
+    uint32_t max_frame;                  /* bytes, header included */
+    uint32_t hello_timeout_ms;
+    uint32_t frame_timeout_ms;           /* first byte to last of one frame */
+    uint32_t idle_timeout_ms;
+    uint32_t out_max;                    /* unwritten output bytes per connection */
+    uint32_t write_timeout_ms;           /* output pending, nothing written */
+};
+
 struct tern_config {
     char source[TERN_CFG_PATH_MAX];      /* file name, or "<embedded default>" */
 
@@ -82,6 +96,8 @@ struct tern_config {
     char storage_dir[TERN_CFG_PATH_MAX]; /* [storage] dir = ..., default /var/lib/tern/<name> */
     uint32_t storage_mode;               /* [storage] mode of log files, default 0640 (dirs 0750) */
     char storage_group[TERN_CFG_NAME_MAX]; /* [storage] group of log files; "": the dataplane's */
+
+    struct tern_gateway_cfg gw;          /* [gateway] */
 };
 
 /* The text of configs/default.ini, compiled in. */

@@ -72,7 +72,7 @@ static const struct key_def keys[] = {
 };
 
 static const char *const sections[] = { "node", "eal", "memory", "limits", "clients",
-                                        "storage", "metrics" };
+                                        "storage", "metrics", "gateway" };
 
 void tern__cfg_defaults(struct tern_config *c)
 {
@@ -92,6 +92,7 @@ void tern__cfg_defaults(struct tern_config *c)
     c->client_timeout_ms = 2000;
     c->drain_timeout_ms = 2000;
     strcpy(c->metrics_address, "127.0.0.1");
+    tern__cfg_gateway_defaults(&c->gw);
     /* run_dir, sockets and file_prefix derive from the name once it is
      * known: see cfg_derive_paths(). */
 }
@@ -340,6 +341,10 @@ void tern__cfg_set(struct tern__cfg_state *st, const char *section, const char *
 {
     if (strcmp(section, "storage") == 0) {
         tern__cfg_storage_set(st, key, value);
+        return;
+    }
+    if (strcmp(section, "gateway") == 0) {
+        tern__cfg_gateway_set(st, key, value);
         return;
     }
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

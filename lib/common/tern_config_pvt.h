@@ -57,6 +57,8 @@ struct tern__cfg_state {
     /* bookkeeping */
     int line[TERN__K_COUNT];
     struct tern__cfg_rule_state rules[TERN_CFG_RULES_MAX];
+#define TERN__GW_KEYS_MAX 16
+    int gw_line[TERN__GW_KEYS_MAX];   /* [gateway] keys (tern_config_gateway.c) */
 };
 
 /* Append "source:line: [section] key: why" (section/key may be NULL). */
@@ -79,6 +81,9 @@ void tern__cfg_set(struct tern__cfg_state *st, const char *section, const char *
 void tern__cfg_defaults(struct tern_config *cfg);
 /* [storage] keys: rule.N and rule.N.option (tern_config_storage.c). */
 void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const char *value);
+/* [gateway] keys and defaults (tern_config_gateway.c). */
+void tern__cfg_gateway_set(struct tern__cfg_state *st, const char *key, const char *value);
+void tern__cfg_gateway_defaults(struct tern_gateway_cfg *g);
 /* Highest lcore id named in a --lcores value, or -1 if it does not parse. */
 int tern__cfg_lcores_max(const char *lcores);
 
