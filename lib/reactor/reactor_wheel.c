@@ -144,7 +144,7 @@ static void free_timer(struct tern__wheel *w, struct tern__timer *t)
 {
 	t->state = T_FREE;
 	t->gen = t->gen + 1 ? t->gen + 1 : 1;   /* 0 never: no id is 0 */
-	t->node.next = &w->free->node;
+	t->node.next = w->free ? &w->free->node : NULL;   /* node is first: NULL stays NULL */
 	w->free = t;
 }
 
