@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "tern_notify.h"
 
 static void usage(FILE *f)
 {
@@ -226,7 +227,9 @@ int main(int argc, char **argv)
         goto out_fini;
     ctl_log(CTL_INFO, "ready: node '%s' (%s), pid %d, control socket %s", ctl.cfg.node_name,
             ctl.cfg.source, (int)getpid(), ctl.cfg.control_socket);
+    tern_notify_ready();    /* clients can connect: units After= us may start */
     rc = ctl_loop_run(ctl.loop);
+    tern_notify_stopping();
     if (rc < 0)
         ctl_log(CTL_ERROR, "reactor: %s", strerror(-rc));
     else

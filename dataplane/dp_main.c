@@ -27,6 +27,7 @@
 #include <rte_lcore.h>
 
 #include "dp.h"
+#include "tern_notify.h"
 
 static struct dp g_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1, .signal_fd = -1 };
 
@@ -267,7 +268,9 @@ int main(int argc, char **argv)
 		DP_LOG(NOTICE, "node %s ready: pid %d, prefix %s, %u mbufs of %u B, %u lcore(s), "
 		       "socket %s, config %s", cfg.node_name, (int)getpid(), cfg.file_prefix,
 		       cfg.mbufs, cfg.msg_size, rte_lcore_count(), cfg.dataplane_socket, cfg.source);
+		tern_notify_ready();	/* the socket listens: tern-control may start */
 		run(&g_dp);
+		tern_notify_stopping();
 	} else {
 		DP_LOG(ERR, "start-up failed: %s", strerror(-rv));
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * terngen [-I dir]... [-d depfile] -o out.h schema.tmsg
+ * terngen [-I dir]... [-d depfile] [--internal] -o out.h schema.tmsg
  *
  * Writes the header to a temporary file renamed into place, so a failed
  * run never leaves a half-written header for the build to pick up.
@@ -14,10 +14,12 @@
 
 static void usage_to(FILE *f, int status)
 {
-	fprintf(f, "usage: terngen [-I dir]... [-d depfile] -o out.h schema.tmsg\n"
+	fprintf(f, "usage: terngen [-I dir]... [-d depfile] [--internal] -o out.h schema.tmsg\n"
 		   "  -I DIR     look for imported schemas in DIR too\n"
 		   "  -d FILE    write a make-style dependency file\n"
 		   "  -o FILE    the C header to write\n"
+		   "  --internal a schema of tern's own: its ids are the reserved 1..999\n"
+		   "             (user schemas must keep to 1000..65535)\n"
 		   "  --help     this text\n"
 		   "  --version  the version\n");
 	exit(status);
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "internal", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((c = getopt_long(argc, argv, "I:o:d:h", longopts, NULL)) != -1) {
@@ -74,6 +77,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage_to(stdout, 0);
+			break;
+		case 'i':
+			tg_internal = true;
 			break;
 		case 'V':
 			printf("terngen %s\n", TERN_VERSION);

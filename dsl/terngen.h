@@ -150,6 +150,9 @@ extern size_t tg_nfiles;
 
 /* ---- semantic checks (tg_sema.c) ---- */
 void tg_sema(void);
+/* --internal: a schema of tern's own (lib/proto), whose ids are the
+ * reserved 1..TERN_CODEC_ID_RESERVED_MAX; set before tg_sema(). */
+extern bool tg_internal;
 const char *tg_kind_name(enum tg_kind k);
 bool tg_kind_from_name(const char *s, enum tg_kind *k);
 unsigned tg_kind_width(enum tg_kind k); /* fixed-width kinds, enums resolved */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "terngen.h"
+#include "tern/tern_codec.h"   /* the reserved type-id range */
 
 static const struct {
 	const char *name;
@@ -265,6 +266,25 @@ static void compute_bound(struct tg_msg *m)
 	m->max_size = n;
 }
 
+bool tg_internal;
+
+/* tern's own protocols and applications share the type-id space of one
+ * bus (and of one log): each side keeps to its half, so an id alone says
+ * whose message it is. */
+static void check_id_range(const struct tg_msg *m)
+{
+	bool reserved = m->id <= TERN_CODEC_ID_RESERVED_MAX;
+
+	if (reserved && !tg_internal)
+		tg_error(m->id_loc, "message id %llu is reserved for tern's own protocols "
+			 "(1..%u): user schemas use %u..65535", (unsigned long long)m->id,
+			 TERN_CODEC_ID_RESERVED_MAX, TERN_CODEC_ID_USER_MIN);
+	else if (!reserved && tg_internal)
+		tg_error(m->id_loc, "message id %llu is outside tern's reserved range "
+			 "(1..%u) that --internal schemas keep to", (unsigned long long)m->id,
+			 TERN_CODEC_ID_RESERVED_MAX);
+}
+
 void tg_sema(void)
 {
 	static struct tg_msg *by_id[65536];
@@ -296,6 +316,8 @@ void tg_sema(void)
 			check_enum(tg_files[f]->enums[i]);
 		for (size_t i = 0; i < tg_files[f]->nmsgs; i++) {
 			struct tg_msg *m = tg_files[f]->msgs[i];
+			if (m->id >= 1 && m->id <= 65535)
+				check_id_range(m);
 			if (m->id >= 1 && m->id <= 65535) {
 				struct tg_msg *old = by_id[m->id];
 				if (old)

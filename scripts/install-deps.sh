@@ -9,6 +9,7 @@ pkgs=(
     dpdk-dev                # dpdk-telemetry.py, for it_telemetry
     libmicrohttpd-dev curl  # tern-control's /metrics, and its test
     systemtap-sdt-dev       # <sys/sdt.h>: USDT probes
+    libsystemd-dev systemd  # sd_notify for the Type=notify units; systemd-analyze verify
     clang libclang-rt-14-dev python3 iproute2 procps
     python3-pytest python3-cffi
 )

@@ -2,7 +2,9 @@
 /*
  * tern-log dump: records as JSON lines.  A payload whose type id is one of
  * the schemas compiled in (the control protocols, for now) is printed
- * decoded by tern_msg_to_json(); any other payload, or one that does not
+ * decoded by tern_msg_to_json(): those ids are tern's reserved 1..999, which
+ * terngen refuses in user schemas, so an application's message is never
+ * mistaken for one; any other payload, or one that does not
  * decode, as base64 with the reason.  Damage goes to stderr as JSON and
  * makes the exit status 1.
  */

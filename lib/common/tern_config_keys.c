@@ -93,8 +93,17 @@ void tern__cfg_defaults(struct tern_config *c)
     c->drain_timeout_ms = 2000;
     strcpy(c->metrics_address, "127.0.0.1");
     tern__cfg_gateway_defaults(&c->gw);
+    c->storage_mode = 0640;     /* what the log module takes 0 for, said out loud */
     /* run_dir, sockets and file_prefix derive from the name once it is
      * known: see cfg_derive_paths(). */
+}
+
+const char *tern__cfg_key_at(size_t i, const char **section)
+{
+    if (i >= sizeof(keys) / sizeof(keys[0]))
+        return NULL;
+    *section = keys[i].section;
+    return keys[i].key;
 }
 
 bool tern__cfg_section_known(const char *section)

@@ -84,6 +84,12 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
 /* [gateway] keys and defaults (tern_config_gateway.c). */
 void tern__cfg_gateway_set(struct tern__cfg_state *st, const char *key, const char *value);
 void tern__cfg_gateway_defaults(struct tern_gateway_cfg *g);
+/* The schema's keys one by one, for the test that keeps configs/default.ini
+ * the complete reference (NULL past the last): the table's [section] key,
+ * and [storage]'s, a rule's as "rule.N" and "rule.N.option". */
+const char *tern__cfg_key_at(size_t i, const char **section);
+const char *tern__cfg_storage_key_at(size_t i, char *buf, size_t n);
+
 /* Highest lcore id named in a --lcores value, or -1 if it does not parse. */
 int tern__cfg_lcores_max(const char *lcores);
 

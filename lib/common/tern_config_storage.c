@@ -130,6 +130,20 @@ static void set_rotate(struct tern__cfg_state *st, const char *key,
     tern__cfg_err(st, st->lineno, "storage", key, "expected HH:MM (UTC) or none, not '%s'", v);
 }
 
+const char *tern__cfg_storage_key_at(size_t i, char *buf, size_t n)
+{
+    static const char *const plain[] = { "dir", "mode", "group" };
+    const size_t np = sizeof(plain) / sizeof(plain[0]);
+
+    if (i < np)
+        return plain[i];
+    i -= np;
+    if (i >= TERN__R_COUNT)
+        return NULL;
+    snprintf(buf, n, i == TERN__R_RULE ? "rule.N" : "rule.N.%s", opt_names[i]);
+    return buf;
+}
+
 void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const char *v)
 {
     const char *p = key + 5;

@@ -73,7 +73,7 @@ static void scalars_edges(void **state)
 static void wire_bytes_are_little_endian(void **state)
 {
 	struct StatusQuery q = { 0x0102030405060708LL, -2 };
-	static const uint8_t want[] = { 100, 0, 1, 0, 12, 0, 0, 0,
+	static const uint8_t want[] = { 0x4c, 0x04, 1, 0, 12, 0, 0, 0,	/* id 1100 */
 					8, 7, 6, 5, 4, 3, 2, 1,
 					0xfe, 0xff, 0xff, 0xff };
 	(void)state;

@@ -7,16 +7,36 @@
  * hugepages.  It passes no EAL arguments: tern_connect() asks tern-control
  * for them, and for a private lcore id (mempool caches are per lcore id).
  *
- * Data path, no system call and no copy on either side:
+ * A publisher and a subscriber, start to end (error paths shortened to a
+ * return; every call's errors are listed at its declaration).  Control
+ * calls (connect, create, open, close) talk to tern-control; the data path
+ * between them makes no system call and no copy on either side:
+ *
+ *     struct tern_connect_opts o = { .name = "quotes" };  // zero: defaults
+ *     struct tern_client *c;
+ *     struct tern_pub *pub;
+ *     struct tern_sub *sub;
+ *     int rc = tern_connect(&o, &c);
+ *     if (rc < 0) { fprintf(stderr, "%s: %s\n", tern_strerror(rc), tern_errmsg()); return 1; }
+ *     rc = tern_topic_create(c, "md.eq.AAPL");           // -EEXIST is fine
+ *     if (rc < 0 && rc != -EEXIST) { tern_close(c); return 1; }
+ *     struct tern_sub_opts so = { .policy = TERN_POLICY_DROP };
+ *     if (tern_sub_open(c, "md.eq.*", &so, &sub) < 0 ||
+ *         tern_pub_open(c, "md.eq.AAPL", 0, &pub) < 0) { tern_close(c); return 1; }
  *
  *     struct tern_msg *m = tern_msg_alloc(pub, 64);     // a hugepage buffer
- *     memcpy(tern_msg_data(m), ..., 64);                          // or a terngen encoder
- *     int64_t seq = tern_publish(pub, m);                // visible to subscribers
+ *     memcpy(tern_msg_data(m), payload, 64);            // or a terngen encoder
+ *     int64_t seq = tern_publish(pub, m);               // visible to subscribers
  *
  *     const struct tern_msg *v[32];
- *     unsigned n = tern_poll(sub, v, 32);                // read-only views
- *     ...
- *     tern_release(sub, v, n);                           // last reader frees
+ *     unsigned n = tern_poll(sub, v, 32);               // read-only views
+ *     for (unsigned i = 0; i < n; i++)
+ *         handle(tern_msg_data(v[i]), v[i]->size);
+ *     tern_release(sub, v, n);                          // last reader frees
+ *
+ *     tern_pub_close(pub);                              // or let tern_close() do it
+ *     tern_sub_close(sub);
+ *     tern_close(c);                                    // detaches; once per client
  *
  * Threads: a tern_client and its handles belong to the thread that created
  * them (its lcore id); they are not safe to share without external locking.

@@ -31,6 +31,14 @@ extern "C" {
  * version, u32 body length (bytes after the header). */
 #define TERN_CODEC_HDR_SIZE 8u
 
+/** Type ids 1..TERN_CODEC_ID_RESERVED_MAX are tern's own protocols
+ * (lib/proto/\*.tmsg, compiled with `terngen --internal`); terngen refuses
+ * them in user schemas, so that tools reading mixed traffic (tern-log dump)
+ * can tell a control message from an application's by its id alone. */
+#define TERN_CODEC_ID_RESERVED_MAX 999u
+/** The first type id a user schema may use (up to 65535). */
+#define TERN_CODEC_ID_USER_MIN (TERN_CODEC_ID_RESERVED_MAX + 1u)
+
 /** Largest body a header can describe. */
 #define TERN_CODEC_MAX_BODY UINT32_MAX
 

@@ -3,7 +3,7 @@
  * @file
  * Prints any message encoded by terngen-generated code as JSON, driven by
  * the generated descriptor tables (<schema>_messages[]).  For tools and
- * logs (ternctl tail, debugging), not for hot paths.
+ * logs (tern-log dump, debugging), not for hot paths.
  */
 #ifndef TERN_JSON_H
 #define TERN_JSON_H
@@ -14,6 +14,13 @@
 
 #include <tern/tern_api.h>
 #include <tern/tern_codec.h>
+
+/**
+ * Write @p len bytes of @p s to @p f as a JSON string, quoted, with the same
+ * escaping as tern_msg_to_json(): `"` and `\` escaped, bytes below 0x20 or
+ * from 0x7f as \u00XX.  For tools printing names and errors.
+ */
+TERN_API void tern_json_fput_str(FILE *f, const char *s, size_t len);
 
 /**
  * Writes the encoded message at @p buf as one JSON object:
@@ -39,13 +46,6 @@
  *         TERN_CODEC_EBADENUM, TERN_CODEC_EBADBOOL, TERN_CODEC_EBADFLAG,
  *         TERN_CODEC_EBADTYPE, TERN_CODEC_EBADVERSION (malformed bytes).
  */
-/**
- * Write @p len bytes of @p s to @p f as a JSON string, quoted, with the same
- * escaping as tern_msg_to_json(): `"` and `\` escaped, bytes below 0x20 or
- * from 0x7f as \u00XX.  For tools printing names and errors.
- */
-TERN_API void tern_json_fput_str(FILE *f, const char *s, size_t len);
-
 TERN_API int64_t tern_msg_to_json(const struct tern_msg_desc *const *msgs, size_t n_msgs,
 				  const void *buf, size_t len, char *out, size_t cap);
 

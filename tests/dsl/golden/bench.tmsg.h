@@ -82,8 +82,8 @@ struct OrderUpdate_list {
 	uint32_t wire_len;
 };
 
-/* message StatusQuery (id=100, version=1) */
-#define StatusQuery_TYPE_ID ((uint16_t)100u)
+/* message StatusQuery (id=1100, version=1) */
+#define StatusQuery_TYPE_ID ((uint16_t)1100u)
 #define StatusQuery_VERSION ((uint16_t)1u)
 /** Largest encoded size, header included. */
 #define StatusQuery_MAX_SIZE 20u
@@ -289,8 +289,8 @@ TERN_UNUSED static const struct tern_msg_desc StatusQuery_desc = {
 	"StatusQuery", StatusQuery_TYPE_ID, StatusQuery_VERSION, 2, StatusQuery__fields,
 };
 
-/* message Price (id=101, version=1) */
-#define Price_TYPE_ID ((uint16_t)101u)
+/* message Price (id=1101, version=1) */
+#define Price_TYPE_ID ((uint16_t)1101u)
 #define Price_VERSION ((uint16_t)1u)
 /** Largest encoded size, header included. */
 #define Price_MAX_SIZE 17u
@@ -496,8 +496,8 @@ TERN_UNUSED static const struct tern_msg_desc Price_desc = {
 	"Price", Price_TYPE_ID, Price_VERSION, 2, Price__fields,
 };
 
-/* message OrderUpdate (id=102, version=1) */
-#define OrderUpdate_TYPE_ID ((uint16_t)102u)
+/* message OrderUpdate (id=1102, version=1) */
+#define OrderUpdate_TYPE_ID ((uint16_t)1102u)
 #define OrderUpdate_VERSION ((uint16_t)1u)
 
 struct OrderUpdate {
