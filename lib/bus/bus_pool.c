@@ -128,8 +128,17 @@ int tern__stack_pop(struct tern__stack *s, struct tern__pool_op *j, uint32_t who
  * not enter the stack: it would corrupt it for everyone. */
 static inline bool valid(const struct tern__stack *s, const struct rte_mbuf *m, uint32_t *ix)
 {
-	uint32_t i = tern__obj_index(s, m);
+	uint64_t d = (uintptr_t)m - s->base;
+	uint32_t i;
 
+	/* d * recip >> 40 is d / stride exactly for every multiple of stride
+	 * in a pool under 4 GiB (tern__stack_ready); anything else is caught
+	 * by the obj[] check (8 bytes an object, cache-warm, where the
+	 * dynfield is a line of the buffer itself). */
+	if (likely(s->stride != 0 && d < (uint64_t)s->n * s->stride))
+		i = (uint32_t)((d * s->recip) >> 40);
+	else
+		i = tern__obj_index(s, m);
 	*ix = i;
 	return i < s->n && s->obj[i] == m;
 }
@@ -434,6 +443,15 @@ int tern__stack_ready(struct rte_mempool *mp, uint32_t index)
 		    m->buf_len != m0->buf_len)
 			return -EPROTO;
 	}
+	a.s->stride = a.s->n > 1 ? (uint64_t)((char *)a.s->obj[1] - (char *)m0) : 0;
+	for (uint32_t i = 0; a.s->stride && i < a.s->n; i++)
+		if ((uintptr_t)a.s->obj[i] != (uintptr_t)m0 + i * a.s->stride)
+			a.s->stride = 0;        /* several chunks: the dynfield it is */
+	/* The arithmetic of valid() is exact below 4 GiB of pool. */
+	if (a.s->stride < 256 || (uint64_t)a.s->n * a.s->stride >= (UINT64_C(1) << 32))
+		a.s->stride = 0;
+	a.s->base = (uintptr_t)m0;
+	a.s->recip = a.s->stride ? ((UINT64_C(1) << 40) + a.s->stride - 1) / a.s->stride : 0;
 	tern__stack_push_all(a.s, a.s->obj, a.s->n);
 	a.s->index = index;
 	__atomic_store_n(&a.s->ready, true, __ATOMIC_RELEASE);

@@ -84,6 +84,11 @@ struct tern__stack {
 	uint32_t *bsize;                /* leader index -> objects in its batch */
 	uint32_t list_off;              /* object -> its buffer, where a batch lists its objects */
 	uint32_t batch_max;             /* objects a batch can list (buffer size) */
+	/* Objects evenly spaced from obj[0] (one memory chunk, the usual
+	 * case): a pushed pointer's index is arithmetic, so a flush never
+	 * reads the buffers it returns.  stride 0: read the dynfield. */
+	uintptr_t base;
+	uint64_t stride, recip;         /* recip = 2^40 / stride, rounded up */
 	uint64_t *done;                 /* client -> last tag it produced, as seen */
 	const struct rte_memzone *mz;
 	uint64_t rejected;              /* frees of objects not from this pool */

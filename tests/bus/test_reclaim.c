@@ -292,6 +292,27 @@ static void dead_publisher_mid_burst(void **state)
 	assert_int_equal(dp_pool_free(&fx_dp), baseline);
 }
 
+/* A pointer the pool does not own never enters the stack: one inside a
+ * buffer but not at an object, one outside the pool; a real one does. */
+static void stack_refuses_strays(void **state)
+{
+	(void)state;
+	static struct rte_mbuf fake;
+	struct tern__stack *sk = tern__stack_of(fx_dp.shm->pool);
+	uint64_t rejected = sk->rejected;
+	uint32_t count;
+	struct rte_mbuf *x;
+
+	assert_int_equal(rte_mempool_get(fx_dp.shm->pool, (void **)&x), 0);
+	count = tern__stack_count(sk);
+	struct rte_mbuf *objs[3] = { (struct rte_mbuf *)((char *)x + 64), &fake, x };
+	tern__stack_push(sk, NULL, TERN_POOL_NOBODY, objs, 3);
+	assert_int_equal(sk->rejected, rejected + 2);
+	assert_int_equal(tern__stack_count(sk), count + 1);
+	sk->rejected = rejected;        /* test_pool_kill-style checks expect 0 growth */
+	assert_int_equal(dp_pool_free(&fx_dp), baseline);
+}
+
 /* Killed while making a replay copy (bus_replay.c, hold_copy): the buffer
  * is on its way from the cache to the held slot past the tail.  At each
  * point it is in one of them, and reclaim returns it exactly once. */
@@ -418,6 +439,7 @@ int main(void)
 		cmocka_unit_test(dead_publisher_mid_burst),
 		cmocka_unit_test(dead_mid_free),
 		cmocka_unit_test(dead_mid_replay_copy),
+		cmocka_unit_test(stack_refuses_strays),
 		cmocka_unit_test(dead_mid_pool_op),
 		cmocka_unit_test(dead_publisher_with_allocations),
 	};
