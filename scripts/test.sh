@@ -47,10 +47,15 @@ if build "$top/build"; then
     # fast tests run in parallel; DPDK-backed ones one at a time (2 cores,
     # busy-polling processes).
     rm -f build/meson-logs/testlog.json
+    echo "-- suite fast: unit tests and tools, no DPDK process (in parallel)"
     meson test -C build --suite fast --print-errorlogs -q
     count build
     for s in dpdk fault; do
         rm -f build/meson-logs/testlog.json
+        case $s in
+            dpdk) echo "-- suite dpdk: data path, integration and gateway tests on real stacks (one at a time)" ;;
+            fault) echo "-- suite fault: kill -9 and stop/restart rounds under live clients (one at a time)" ;;
+        esac
         meson test -C build --suite "$s" --no-suite fast --print-errorlogs -q --num-processes 1
         count build
     done
@@ -65,6 +70,7 @@ if command -v clang >/dev/null; then
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
         rm -f build-san/meson-logs/testlog.json
+        echo "-- suites fast and fuzz under ASan+UBSan (libFuzzer targets, bounded runs)"
         meson test -C build-san --suite fast --suite fuzz --print-errorlogs -q
         count build-san
     else
