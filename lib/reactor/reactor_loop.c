@@ -233,11 +233,14 @@ int tern_reactor_run(struct tern_reactor *r)
 {
 	int rv;
 
-	if (__atomic_exchange_n(&r->running, true, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&r->running, true, __ATOMIC_ACQ_REL)) {
+		__atomic_store_n(&r->joined, -EBUSY, __ATOMIC_RELEASE);     /* a start waits on it */
 		return -EBUSY;
+	}
 	tern__self = r;
 	pin(r);
 	rv = tern__group_join(r);
+	__atomic_store_n(&r->joined, rv == 0 ? 1 : rv, __ATOMIC_RELEASE);
 	if (rv == 0) {
 		while (!tern__stop_asked())
 			tern__idle(r, tern_reactor_do_work(r));
@@ -254,12 +257,23 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* Returns once the new thread has joined the group: the shutdown runs the
+ * reactors in reverse start order, and that order must be the caller's,
+ * not whichever thread the scheduler ran first. */
 int tern_reactor_start(struct tern_reactor *r)
 {
-	int rv = pthread_create(&r->thread, NULL, thread_main, r);
+	int rv, joined;
 
+	__atomic_store_n(&r->joined, 0, __ATOMIC_RELAXED);
+	rv = pthread_create(&r->thread, NULL, thread_main, r);
 	if (rv != 0)
 		return -rv;
+	while ((joined = __atomic_load_n(&r->joined, __ATOMIC_ACQUIRE)) == 0)
+		sched_yield();
+	if (joined < 0) {
+		pthread_join(r->thread, NULL);
+		return joined;
+	}
 	r->started = true;
 	return 0;
 }

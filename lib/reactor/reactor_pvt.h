@@ -66,6 +66,7 @@ struct tern_reactor {
 	int epfd, timerfd;
 	bool running, started;
 	int start_seq;              /* order of start, for the shutdown */
+	int joined;                 /* tern_reactor_run's group join: 0 not yet, 1 done, -errno */
 	pthread_t thread;
 
 	/* Written by other threads: the inbox (its own lines, in the ring)
