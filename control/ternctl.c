@@ -325,26 +325,23 @@ static int show_clients(int fd, const struct CtlStatsReply *first,
     return 0;
 }
 
-/* The one topic, and the subscriptions (patterns included) that receive it. */
-static int show_topic(int fd, const struct CtlStatsReply *first, const struct ternctl_pages *p,
-                      const char *name)
+/* The one topic, and the subscriptions (patterns included) that receive it:
+ * a topic listing filtered by the name, then tern-control's sub filter,
+ * which lists the patterns that receive a name. */
+static int topic_info(int fd, const char *name)
 {
     struct ternctl_pages one = { 0 };
     struct CtlTopicInfo t;
     bool found = false;
-    int rc;
+    int rc = list_pages(fd, true, name, &one);
 
-    (void)first;
-    for (size_t k = 0; k < p->n && !found; k++) {
-        struct tern_iter it = CtlTopicInfo_list_iter(&p->topics[k]);
+    for (size_t k = 0; rc == 0 && k < one.n && !found; k++) {
+        struct tern_iter it = CtlTopicInfo_list_iter(&one.topics[k]);
         while (!found && CtlTopicInfo_list_next(&it, &t))
             found = t.name.len == strlen(name) && !memcmp(t.name.ptr, name, t.name.len);
     }
-    if (!found)
-        return fail(-ENOENT, "no topic '%s'", name);
-    /* A listing of that topic alone, and of the subscriptions it reaches:
-     * tern-control's sub filter lists the patterns that receive a name. */
-    rc = list_pages(fd, true, name, &one);
+    if (rc == 0 && !found)
+        rc = fail(-ENOENT, "no topic '%s'", name);
     if (rc == 0)
         rc = list_pages(fd, false, name, &one);
     if (rc == 0 && json) {
@@ -651,7 +648,7 @@ int main(int argc, char **argv)
             rc = server_info(fd);
             break;
         case CMD_TOPIC_INFO:
-            rc = with_stats(fd, show_topic, arg);
+            rc = topic_info(fd, arg);
             break;
         case CMD_CLIENT_LIST:
             rc = with_stats(fd, show_clients, NULL);

@@ -236,8 +236,9 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 			k = room[i];
 	}
 	/* The reserved range ends (or a drain clamped it below seq). */
-	if (unlikely(t->seq >= t->seq_limit || t->seq_limit - t->seq < k))
-		k = t->seq < t->seq_limit ? (uint32_t)(t->seq_limit - t->seq) : 0;
+	uint64_t limit = t->seq_limit;
+	if (unlikely(t->seq >= limit || limit - t->seq < k))
+		k = t->seq < limit ? (uint32_t)(limit - t->seq) : 0;
 	if (k == 0)
 		return 0;
 

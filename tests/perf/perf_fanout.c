@@ -92,6 +92,32 @@ static void ring_name(const struct fo_shared *fs, char *buf, size_t len, unsigne
 	snprintf(buf, len, "pfo_%d_%u_%u", (int)getppid(), fs->run, i);
 }
 
+/* The publisher's side of a run: tell the runner the topic or rings
+ * exist, wait for every subscriber process, and return the start time. */
+static double pub_go(struct fo_shared *fs, unsigned procs)
+{
+	__atomic_store_n(&fs->go, 1, __ATOMIC_RELEASE);
+	if (!wait_flag(fs, &fs->ready, (int)procs)) {
+		if (!fs->error)
+			fail(fs, "subscribers", "not ready in 120 s");
+		_exit(1);
+	}
+	return perf_now();
+}
+
+/* Every 4096 messages, whether the run's time is up. */
+static bool pub_over(uint64_t n, double t0)
+{
+	return (n & 0xfff) == 0 && perf_now() - t0 >= perf_o.seconds;
+}
+
+static void pub_done(struct fo_shared *fs, double t0, uint64_t n)
+{
+	fs->seconds = perf_now() - t0;
+	fs->published = n;
+	__atomic_store_n(&fs->done, 1, __ATOMIC_RELEASE);
+}
+
 /* ---- tern ---- */
 
 static void tern_sub_proc(struct fo_shared *fs, unsigned first, unsigned k)
@@ -149,13 +175,7 @@ static void tern_pub_proc(struct fo_shared *fs, unsigned procs)
 		fail(fs, "publisher", tern_errmsg());
 		_exit(1);
 	}
-	__atomic_store_n(&fs->go, 1, __ATOMIC_RELEASE);
-	if (!wait_flag(fs, &fs->ready, (int)procs)) {
-		if (!fs->error)
-			fail(fs, "subscribers", "not ready in 120 s");
-		_exit(1);
-	}
-	t0 = perf_now();
+	t0 = pub_go(fs, procs);
 	for (;;) {
 		struct tern_msg *m = tern_msg_alloc(p, FO_SIZE);
 
@@ -166,12 +186,10 @@ static void tern_pub_proc(struct fo_shared *fs, unsigned procs)
 			else
 				n++;
 		}
-		if ((n & 0xfff) == 0 && perf_now() - t0 >= perf_o.seconds)
+		if (pub_over(n, t0))
 			break;
 	}
-	fs->seconds = perf_now() - t0;
-	fs->published = n;
-	__atomic_store_n(&fs->done, 1, __ATOMIC_RELEASE);
+	pub_done(fs, t0, n);
 	tern_pub_close(p);
 	tern_close(c);
 	_exit(0);
@@ -234,13 +252,7 @@ static void raw_pub_proc(struct fo_shared *fs, unsigned subs, unsigned procs)
 			_exit(1);
 		}
 	}
-	__atomic_store_n(&fs->go, 1, __ATOMIC_RELEASE);
-	if (!wait_flag(fs, &fs->ready, (int)procs)) {
-		if (!fs->error)
-			fail(fs, "subscribers", "not ready in 120 s");
-		_exit(1);
-	}
-	t0 = perf_now();
+	t0 = pub_go(fs, procs);
 	for (;;) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(c->pool);
 
@@ -252,12 +264,10 @@ static void raw_pub_proc(struct fo_shared *fs, unsigned subs, unsigned procs)
 					rte_pktmbuf_free(m);     /* that subscriber's reference */
 			n++;
 		}
-		if ((n & 0xfff) == 0 && perf_now() - t0 >= perf_o.seconds)
+		if (pub_over(n, t0))
 			break;
 	}
-	fs->seconds = perf_now() - t0;
-	fs->published = n;
-	__atomic_store_n(&fs->done, 1, __ATOMIC_RELEASE);
+	pub_done(fs, t0, n);
 	/* Wait for the subscribers to stop, then drain and free the rings. */
 	while (__atomic_load_n(&fs->ready, __ATOMIC_ACQUIRE) > 0)
 		usleep(1000);
