@@ -95,7 +95,9 @@ static bool cfg_line_ok(struct tern__cfg_state *st, const char *s)
             n = sizeof(name) - 1;
         memcpy(name, s + 1, n);
         name[n] = '\0';
-        if (!tern__cfg_section_known(name))
+        if (tern__cfg_port_is(name))
+            tern__cfg_port_section(st, name);   /* reports a bad name, too many ports */
+        else if (!tern__cfg_section_known(name))
             tern__cfg_err(st, st->lineno, name, NULL, "unknown section");
         return true;
     }
@@ -316,6 +318,7 @@ int tern__config_parse(struct tern_config *cfg, const char *text, size_t len,
     cfg_finish_rules(&st);
     cfg_derive_paths(&st);
     cfg_cross_check(&st);
+    tern__cfg_port_check(&st);
     return st.nerr ? -EINVAL : 0;
 }
 

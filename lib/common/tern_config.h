@@ -21,6 +21,8 @@
 #define TERN_CFG_NAME_MAX 64
 #define TERN_CFG_ARGS_MAX 32
 #define TERN_CFG_RULES_MAX 32
+#define TERN_CFG_PORTS_MAX 8
+#define TERN_CFG_PORT_PATTERNS_MAX 16
 
 struct tern_storage_rule_cfg {
     char pattern[TERN_CFG_NAME_MAX];     /* topic pattern, * and > allowed */
@@ -45,6 +47,33 @@ struct tern_gateway_cfg {
     uint32_t idle_timeout_ms;
     uint32_t out_max;                    /* unwritten output bytes per connection */
     uint32_t write_timeout_ms;           /* output pending, nothing written */
+};
+
+/* [port.NAME]: a DPDK port to a peer node (lib/common/tern_config_port.c, docs/transport.md). */
+struct tern_port_cfg {
+    char name[TERN_CFG_NAME_MAX];        /* NAME of [port.NAME]: [A-Za-z0-9_-], 1..31 chars */
+    char vdev[TERN_CFG_PATH_MAX];        /* vdev = net_memif0,role=server,...  (exactly one of vdev/pci) */
+    char pci[TERN_CFG_NAME_MAX];         /* pci = 0000:01:00.0 (DDDD:BB:DD.F or BB:DD.F) */
+    uint32_t lcore;                      /* I/O lcore; default UINT32_MAX: the main lcore */
+    uint32_t rx_desc, tx_desc;           /* default 1024 each, 64..16384, power of two */
+    uint32_t mtu;                        /* IP MTU, default 1500, 576..9000 */
+    uint32_t ip, peer_ip;                /* IPv4, host byte order; ip required, peer_ip required */
+    uint16_t udp_port, peer_udp_port;    /* default 7460 each, 1..65535 */
+    uint8_t mac[6];                      /* source MAC; default: the port's own (have_mac false) */
+    uint8_t peer_mac[6];                 /* default ff:ff:ff:ff:ff:ff */
+    bool have_mac;
+    char imports[TERN_CFG_PORT_PATTERNS_MAX][TERN_CFG_NAME_MAX]; /* import = pattern (repeatable): topics this node takes from the peer */
+    unsigned n_imports;
+    char exports[TERN_CFG_PORT_PATTERNS_MAX][TERN_CFG_NAME_MAX]; /* export = pattern (repeatable): what the peer may take; default one ">" */
+    unsigned n_exports;
+    uint32_t window;                     /* frames the sender keeps for retransmission, default 4096, 64..65536, power of two */
+    uint32_t rx_window;                  /* frames the receiver advertises, default 1024, 16..65536 */
+    uint32_t heartbeat_ms;               /* default 100, 1..10000 */
+    uint32_t link_timeout_ms;            /* default 1000, 10..600000, must be > heartbeat_ms (cross-check error) */
+    uint32_t nak_delay_us;               /* default 100, 0..1000000 */
+    uint32_t fault_loss_ppm, fault_dup_ppm, fault_reorder_ppm; /* "N%" or "N.M%" or "Nppm"; default 0; each <= 50% */
+    uint32_t fault_delay_us;             /* default 0, 0..1000000: delay every received frame */
+    uint64_t fault_seed;                 /* default 1 */
 };
 
 struct tern_config {
@@ -98,6 +127,10 @@ struct tern_config {
     char storage_group[TERN_CFG_NAME_MAX]; /* [storage] group of log files; "": the dataplane's */
 
     struct tern_gateway_cfg gw;          /* [gateway] */
+
+    /* [port.NAME] sections, in the order of their first header */
+    struct tern_port_cfg ports[TERN_CFG_PORTS_MAX];
+    unsigned n_ports;
 };
 
 /* The text of configs/default.ini, compiled in. */

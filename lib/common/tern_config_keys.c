@@ -108,6 +108,8 @@ const char *tern__cfg_key_at(size_t i, const char **section)
 
 bool tern__cfg_section_known(const char *section)
 {
+    if (tern__cfg_port_is(section))
+        return true;    /* its name is checked at its header (tern_config_port.c) */
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
         if (strcmp(section, sections[i]) == 0)
             return true;
@@ -209,7 +211,7 @@ static bool check_log_level(struct tern__cfg_state *st, const char *sec, const c
 }
 
 /* dddd:bb:dd.f or bb:dd.f, hex. */
-static bool pci_ok(const char *a)
+bool tern__cfg_pci_ok(const char *a)
 {
     const char *shape = strlen(a) == 12 ? "xxxx:xx:xx.x" : "xx:xx.x";
 
@@ -274,7 +276,7 @@ static void set_list(struct tern__cfg_state *st, const struct key_def *d, const 
         } else {
             memcpy(w, p, n);
             w[n] = '\0';
-            if (d->kind == KIND_PCI_LIST && !pci_ok(w))
+            if (d->kind == KIND_PCI_LIST && !tern__cfg_pci_ok(w))
                 tern__cfg_err(st, st->lineno, d->section, d->key,
                               "'%s' is not a PCI address (0000:01:00.0)", w);
             else if (d->kind == KIND_ARG_LIST && (why = arg_owner(w)) != NULL)
@@ -354,6 +356,10 @@ void tern__cfg_set(struct tern__cfg_state *st, const char *section, const char *
     }
     if (strcmp(section, "gateway") == 0) {
         tern__cfg_gateway_set(st, key, value);
+        return;
+    }
+    if (tern__cfg_port_is(section)) {
+        tern__cfg_port_set(st, section, key, value);
         return;
     }
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

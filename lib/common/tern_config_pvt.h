@@ -40,6 +40,13 @@ struct tern__cfg_rule_state {
     int line[TERN__R_COUNT];
 };
 
+/* Per [port.NAME] bookkeeping (tern_config_port.c). */
+#define TERN__PORT_KEYS_MAX 32
+struct tern__cfg_port_state {
+    int section_line;                 /* its first [port.NAME] header */
+    int line[TERN__PORT_KEYS_MAX];    /* where each key was first set (0: never) */
+};
+
 struct tern__cfg_state {
     struct tern_config *cfg;
     const char *source;
@@ -59,6 +66,7 @@ struct tern__cfg_state {
     struct tern__cfg_rule_state rules[TERN_CFG_RULES_MAX];
 #define TERN__GW_KEYS_MAX 16
     int gw_line[TERN__GW_KEYS_MAX];   /* [gateway] keys (tern_config_gateway.c) */
+    struct tern__cfg_port_state ports[TERN_CFG_PORTS_MAX]; /* parallel to cfg->ports */
 };
 
 /* Append "source:line: [section] key: why" (section/key may be NULL). */
@@ -84,6 +92,20 @@ void tern__cfg_storage_set(struct tern__cfg_state *st, const char *key, const ch
 /* [gateway] keys and defaults (tern_config_gateway.c). */
 void tern__cfg_gateway_set(struct tern__cfg_state *st, const char *key, const char *value);
 void tern__cfg_gateway_defaults(struct tern_gateway_cfg *g);
+/* [port.NAME] sections (tern_config_port.c).  _is: whether section is a
+ * port section at all; _section: a header was read (at st->lineno): check
+ * the name and create the port with its defaults on first sight; _set: one
+ * key (ignored when its section was refused); _check: the cross-checks
+ * once the whole file is read. */
+bool tern__cfg_port_is(const char *section);
+void tern__cfg_port_section(struct tern__cfg_state *st, const char *section);
+void tern__cfg_port_set(struct tern__cfg_state *st, const char *section, const char *key,
+                        const char *value);
+void tern__cfg_port_defaults(struct tern_port_cfg *p, const char *name);
+void tern__cfg_port_check(struct tern__cfg_state *st);
+/* dddd:bb:dd.f or bb:dd.f, hex (tern_config_keys.c). */
+bool tern__cfg_pci_ok(const char *addr);
+
 /* The schema's keys one by one, for the test that keeps configs/default.ini
  * the complete reference (NULL past the last): the table's [section] key,
  * and [storage]'s, a rule's as "rule.N" and "rule.N.option". */

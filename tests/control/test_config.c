@@ -307,6 +307,217 @@ static void load_reads_a_file_and_names_it(void **state)
     assert_string_equal(err, want);
 }
 
+/* [port.NAME]: every key, the sections repeating, the values' forms. */
+static void port_sections_set_every_key(void **state)
+{
+    static struct tern_config c;
+    (void)state;
+
+    const char *text =
+        "[eal]\n"
+        "allow = 01:00.0\n"
+        "[port.peer-1]\n"
+        "vdev = net_memif0,role=server,socket=/run/tern/m.sock\n"
+        "lcore = 3\n"
+        "rx_desc = 512\n"
+        "tx_desc = 2048\n"
+        "mtu = 9000\n"
+        "ip = 10.0.0.1\n"
+        "peer_ip = 10.0.0.2\n"
+        "udp_port = 7000\n"
+        "peer_udp_port = 7001\n"
+        "mac = 02:00:00:AA:bb:0f\n"
+        "peer_mac = 02:00:00:00:00:02\n"
+        "import = md.>\n"
+        "import = ref.*.px\n"
+        "export = orders.>\n"
+        "window = 8192\n"
+        "rx_window = 100\n"
+        "heartbeat_ms = 50\n"
+        "link_timeout_ms = 51\n"
+        "nak_delay_us = 0\n"
+        "fault_loss = 5%\n"
+        "fault_dup = 0.5%\n"
+        "fault_reorder = 250ppm\n"
+        "fault_delay_us = 1000000\n"
+        "fault_seed = 1234567890123456789\n"
+        "[node]\n"
+        "name = n1\n"
+        "[port.peer-1]\n"                   /* the same port goes on */
+        "export = audit\n"
+        "[port.nic]\n"
+        "pci = 0000:01:00.0\n"
+        "ip = 192.168.1.1\n"
+        "peer_ip = 192.168.1.2\n";
+
+    if (parse(&c, text) != 0)
+        print_error("%s", err);
+    assert_string_equal(err, "");
+    assert_int_equal(c.n_ports, 2);
+    const struct tern_port_cfg *p = &c.ports[0];
+    assert_string_equal(p->name, "peer-1");
+    assert_string_equal(p->vdev, "net_memif0,role=server,socket=/run/tern/m.sock");
+    assert_string_equal(p->pci, "");
+    assert_int_equal(p->lcore, 3);
+    assert_int_equal(p->rx_desc, 512);
+    assert_int_equal(p->tx_desc, 2048);
+    assert_int_equal(p->mtu, 9000);
+    assert_int_equal(p->ip, 0x0a000001);
+    assert_int_equal(p->peer_ip, 0x0a000002);
+    assert_int_equal(p->udp_port, 7000);
+    assert_int_equal(p->peer_udp_port, 7001);
+    assert_true(p->have_mac);
+    assert_memory_equal(p->mac, "\x02\x00\x00\xaa\xbb\x0f", 6);
+    assert_memory_equal(p->peer_mac, "\x02\x00\x00\x00\x00\x02", 6);
+    assert_int_equal(p->n_imports, 2);
+    assert_string_equal(p->imports[0], "md.>");
+    assert_string_equal(p->imports[1], "ref.*.px");
+    assert_int_equal(p->n_exports, 2);
+    assert_string_equal(p->exports[0], "orders.>");
+    assert_string_equal(p->exports[1], "audit");
+    assert_int_equal(p->window, 8192);
+    assert_int_equal(p->rx_window, 100);
+    assert_int_equal(p->heartbeat_ms, 50);
+    assert_int_equal(p->link_timeout_ms, 51);
+    assert_int_equal(p->nak_delay_us, 0);
+    assert_int_equal(p->fault_loss_ppm, 50000);
+    assert_int_equal(p->fault_dup_ppm, 5000);
+    assert_int_equal(p->fault_reorder_ppm, 250);
+    assert_int_equal(p->fault_delay_us, 1000000);
+    assert_true(p->fault_seed == 1234567890123456789ull);
+    /* a PCI port, its address allow-listed in the short form */
+    assert_string_equal(c.ports[1].name, "nic");
+    assert_string_equal(c.ports[1].pci, "0000:01:00.0");
+    assert_string_equal(c.ports[1].vdev, "");
+    assert_int_equal(c.ports[1].ip, 0xc0a80101);
+}
+
+static void port_defaults(void **state)
+{
+    static struct tern_config c;
+    (void)state;
+
+    assert_int_equal(parse(&c, ""), 0);
+    assert_int_equal(c.n_ports, 0);
+    assert_int_equal(parse(&c, "[port.a]\nvdev = net_null0\nip = 10.0.0.1\n"
+                               "peer_ip = 10.0.0.2\n"), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(c.n_ports, 1);
+    const struct tern_port_cfg *p = &c.ports[0];
+    assert_string_equal(p->name, "a");
+    assert_string_equal(p->pci, "");
+    assert_int_equal(p->lcore, UINT32_MAX);
+    assert_int_equal(p->rx_desc, 1024);
+    assert_int_equal(p->tx_desc, 1024);
+    assert_int_equal(p->mtu, 1500);
+    assert_int_equal(p->udp_port, 7460);
+    assert_int_equal(p->peer_udp_port, 7460);
+    assert_false(p->have_mac);
+    assert_memory_equal(p->mac, "\0\0\0\0\0\0", 6);
+    assert_memory_equal(p->peer_mac, "\xff\xff\xff\xff\xff\xff", 6);
+    assert_int_equal(p->n_imports, 0);
+    assert_int_equal(p->n_exports, 1);
+    assert_string_equal(p->exports[0], ">");
+    assert_int_equal(p->window, 4096);
+    assert_int_equal(p->rx_window, 1024);
+    assert_int_equal(p->heartbeat_ms, 100);
+    assert_int_equal(p->link_timeout_ms, 1000);
+    assert_int_equal(p->nak_delay_us, 100);
+    assert_int_equal(p->fault_loss_ppm, 0);
+    assert_int_equal(p->fault_dup_ppm, 0);
+    assert_int_equal(p->fault_reorder_ppm, 0);
+    assert_int_equal(p->fault_delay_us, 0);
+    assert_true(p->fault_seed == 1);
+}
+
+/* One bad port file: err must hold want, and parse must fail. */
+static void port_err(const char *text, const char *want)
+{
+    static struct tern_config c;
+
+    assert_int_equal(parse(&c, text), -EINVAL);
+    if (!strstr(err, want))
+        print_error("want '%s' in:\n%s", want, err);
+    assert_non_null(strstr(err, want));
+}
+
+#define PORT_OK "[port.p]\nvdev = net_null0\nip = 10.0.0.1\npeer_ip = 10.0.0.2\n"
+
+static void port_errors_name_file_line_section_and_key(void **state)
+{
+    char text[4096];
+    size_t n = 0;
+    (void)state;
+
+    port_err(PORT_OK "ip = 10.0.0.300\n",
+             "t.ini:5: [port.p] ip: duplicate key (first set on line 3)\n");
+    port_err("[port.p]\nvdev = net_null0\npeer_ip = 10.0.0.2\nip = 10.0.0.300\n",
+             "t.ini:4: [port.p] ip: not an IPv4 address: '10.0.0.300' (e.g. 10.0.0.1)\n");
+    port_err(PORT_OK "mac = 02:00:00:00:00\n",
+             "t.ini:5: [port.p] mac: not a MAC address: '02:00:00:00:00' "
+             "(six hex octets, aa:bb:cc:dd:ee:ff)\n");
+    port_err(PORT_OK "peer_mac = 02:00:00:00:00:0g\n",
+             "t.ini:5: [port.p] peer_mac: not a MAC address: '02:00:00:00:00:0g'");
+    port_err("\n[port.p]\nip = 10.0.0.1\npeer_ip = 10.0.0.2\n",
+             "t.ini:2: [port.p] vdev: neither vdev nor pci given: a port needs exactly one "
+             "(vdev = net_..., or pci = ADDR)\n");
+    port_err("[eal]\nallow = 0000:01:00.0\n" PORT_OK "pci = 0000:01:00.0\n",
+             "t.ini:7: [port.p] pci: both vdev (line 4) and pci given: a port is one or the other\n");
+    port_err("[port.p]\npci = 0000:02:00.1\nip = 10.0.0.1\npeer_ip = 10.0.0.2\n"
+             "[eal]\nallow = 0000:01:00.0\n",
+             "t.ini:2: [port.p] pci: '0000:02:00.1' is not in [eal] allow: "
+             "add 'allow = 0000:02:00.1' under [eal]\n");
+    port_err(PORT_OK "[port.a b]\nvdev = net_null1\n",
+             "t.ini:5: [port.a b]: invalid character ' ' in port name 'a b' "
+             "(allowed: letters, digits, '_', '-')\n");
+    port_err("[port.]\n", "t.ini:1: [port.]: empty port name (expected [port.NAME])\n");
+    port_err("[port.abcdefghijklmnopqrstuvwxyz012345]\n",
+             "t.ini:1: [port.abcdefghijklmnopqrstuvwxyz012345]: port name too long "
+             "(32 characters, at most 31)\n");
+    for (int i = 0; i < 9; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "[port.p%d]\nvdev = net_null%d\n"
+                              "ip = 10.0.0.%d\npeer_ip = 10.0.1.1\n", i, i, i + 1);
+    port_err(text, "t.ini:33: [port.p8]: more than 8 ports\n");
+    assert_int_equal(strchr(err, '\n')[1], '\0');    /* only that: its keys are dropped */
+    port_err("[port.p]\nvdev = net_null0\n[node]\nname = x\n[port.p]\nvdev = net_null1\n",
+             "t.ini:6: [port.p] vdev: duplicate key (first set on line 2)\n");
+    n = (size_t)snprintf(text, sizeof(text), "%s", PORT_OK);
+    for (int i = 0; i < 17; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "import = t%d.>\n", i);
+    port_err(text, "t.ini:21: [port.p] import: more than 16 import patterns\n");
+    port_err(PORT_OK "export = a.>.b\n", "t.ini:5: [port.p] export: invalid pattern 'a.>.b' "
+             "(dot-separated tokens; '*' is a whole token, '>' only the last)\n");
+    port_err(PORT_OK "heartbeat_ms = 200\nlink_timeout_ms = 200\n",
+             "t.ini:6: [port.p] link_timeout_ms: link_timeout_ms (200) must be more than "
+             "heartbeat_ms (200)\n");
+    port_err(PORT_OK "heartbeat_ms = 5000\n",
+             "t.ini:5: [port.p] heartbeat_ms: link_timeout_ms (1000) must be more than "
+             "heartbeat_ms (5000)\n");
+    port_err(PORT_OK "fault_loss = 60%\n",
+             "t.ini:5: [port.p] fault_loss: out of range: 60% (at most 50%, 500000ppm)\n");
+    port_err(PORT_OK "fault_dup = 5 %\n",
+             "t.ini:5: [port.p] fault_dup: expected a rate as N%, N.M% or Nppm "
+             "(e.g. 5%, 0.5%, 250ppm), not '5 %'\n");
+    port_err(PORT_OK "mtu = 100\n",
+             "t.ini:5: [port.p] mtu: out of range: 100 (allowed 576..9000)\n");
+    port_err(PORT_OK "rx_desc = 1000\n", "t.ini:5: [port.p] rx_desc: not a power of two: 1000\n");
+    port_err(PORT_OK "fault_seed = 99999999999999999999\n",
+             "t.ini:5: [port.p] fault_seed: out of range: 99999999999999999999");
+    port_err(PORT_OK "colour = red\n", "t.ini:5: [port.p] colour: unknown key\n");
+    port_err("[port.p]\nvdev = memif0\n", "t.ini:2: [port.p] vdev: 'memif0' is not a DPDK net vdev");
+    port_err("[port.p]\nvdev = net_memif0, role=server\n",
+             "t.ini:2: [port.p] vdev: 'net_memif0, role=server' is not a DPDK net vdev");
+    port_err("[port.p]\nvdev = net_null0\n",
+             "t.ini:1: [port.p] ip: required: this node's IPv4 address on the port\n"
+             "t.ini:1: [port.p] peer_ip: required: the peer node's IPv4 address\n");
+    port_err(PORT_OK "[port.q]\nvdev = net_null1\nip = 10.0.0.1\npeer_ip = 10.0.0.3\n",
+             "t.ini:7: [port.q] ip: 10.0.0.1 udp_port 7460 already used by [port.p] (line 3)\n");
+    /* a different udp_port on the same address is another endpoint */
+    static struct tern_config c;
+    assert_int_equal(parse(&c, PORT_OK "[port.q]\nvdev = net_null1\nip = 10.0.0.1\n"
+                               "udp_port = 7461\npeer_ip = 10.0.0.3\n"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +531,9 @@ int main(void)
         cmocka_unit_test(indented_line_is_not_a_continuation),
         cmocka_unit_test(small_errbuf_truncates_safely),
         cmocka_unit_test(load_reads_a_file_and_names_it),
+        cmocka_unit_test(port_sections_set_every_key),
+        cmocka_unit_test(port_defaults),
+        cmocka_unit_test(port_errors_name_file_line_section_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
