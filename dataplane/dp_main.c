@@ -24,9 +24,11 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "dp.h"
+#include "dp_net.h"
 #include "tern_notify.h"
 
 static struct dp g_dp = { .listen_fd = -1, .conn_fd = -1, .epfd = -1, .signal_fd = -1 };
@@ -89,6 +91,10 @@ static int build_eal_argv(const struct tern_config *cfg, char **argv, int max)
 		ARG("--allow=%s", cfg->allow[i]);
 	for (unsigned i = 0; i < cfg->n_extra_args && n < max - 1; i++)
 		ARG("%s", cfg->extra_args[i]);
+	/* Node links: exactly the vdevs the config names ([port.NAME] vdev). */
+	n += dp_net_eal_args(cfg, buf + n, max - 1 - n);
+	for (int i = 1; i < n; i++)
+		argv[i] = buf[i];
 #undef ARG
 	argv[n] = NULL;
 	return n;
@@ -133,6 +139,7 @@ static void remove_runtime(const char *prefix)
 
 static void run(struct dp *dp)
 {
+	const uint64_t net_slice = rte_get_tsc_hz() / 1000;
 	uint64_t ticks = 0;
 	int64_t storage_idle = DP_POLL_NS;
 
@@ -144,6 +151,15 @@ static void run(struct dp *dp)
 			break;
 
 		work = (int)dp_wake_subs(dp) + (int)dp_retire_links(dp);
+		if (dp_net_active()) {
+			/* The I/O role polls its ports without sleeping; the
+			 * control socket is looked at once a millisecond, with a
+			 * zero timeout (no system call in between). */
+			uint64_t t = rte_rdtsc();
+			do
+				work += (int)dp_net_poll(dp);
+			while (!dp->stop && rte_rdtsc() - t < net_slice);
+		}
 		if (dp->storage_on_main) {
 			work += (int)dp_storage_poll(dp);
 			dp_storage_acks(dp);
@@ -161,7 +177,7 @@ static void run(struct dp *dp)
 			work += (int)dp_marks_tick(dp);
 		if ((dp_marks_any() || dp->draining) && timeout > 500 * 1000)
 			timeout = dp->draining ? 1000 * 1000 : 500 * 1000;
-		if (work)
+		if (work || dp_net_active())
 			timeout = 0;
 		storage_idle = work ? DP_POLL_NS : RTE_MIN(storage_idle * 2, DP_STORAGE_IDLE_MAX_NS);
 		dp_ctl_poll(dp, timeout);
@@ -169,6 +185,7 @@ static void run(struct dp *dp)
 			dp_storage_tick(dp);
 	}
 	dp->stop = true;        /* the storage lcore's loop, too */
+	dp_net_close(dp);
 	if (dp->storage_on_main)
 		dp_storage_close(dp);
 	rte_eal_mp_wait_lcore();
@@ -262,6 +279,8 @@ int main(int argc, char **argv)
 			rv = rte_eal_remote_launch(dp_storage_loop, &g_dp, lc);
 		}
 	}
+	if (rv == 0)
+		rv = dp_net_init(&g_dp);
 	if (rv == 0)
 		rv = dp_telemetry_init(&g_dp);
 	if (rv == 0) {

@@ -14,6 +14,7 @@
 #include <rte_memzone.h>
 
 #include "dp.h"
+#include "dp_net_pvt.h"
 
 
 static void clock_init(struct tern__clock *c)
@@ -77,9 +78,11 @@ int dp_state_create(struct dp *dp)
 	const struct tern_config *cfg = dp->cfg;
 	struct tern__shm tmp = {
 		.max_topics = cfg->max_topics,
-		/* Slots past tern-control's range are the storage role's own. */
-		.max_subs = cfg->max_subs + cfg->n_rules,
-		.max_clients = cfg->max_clients + 1,
+		/* Slots past tern-control's range are the storage role's and
+		 * the node links' own (dp_net.c: a client per port, and
+		 * DP_NET_STREAMS_MAX out-stream subscriptions per port). */
+		.max_subs = cfg->max_subs + cfg->n_rules + cfg->n_ports * DP_NET_STREAMS_MAX,
+		.max_clients = cfg->max_clients + 1 + cfg->n_ports,
 		.max_links = cfg->max_links,
 	};
 	size_t size = tern__shm_layout(&tmp);

@@ -20,6 +20,7 @@
 #include <tern/tern_topic.h>
 
 #include "dp.h"
+#include "dp_net.h"
 
 #define ERR(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
@@ -271,6 +272,7 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	dp_index_topic_add(dp, id);
 	for (uint32_t i = 0; i < n; i++)
 		link_commit(dp, x->plan[i], id, x->plan_rings[i]);
+	dp_net_topic_created(dp, id);   /* imported from a peer: ask for it */
 	return 0;
 }
 
@@ -281,8 +283,12 @@ int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 
 	if (id >= shm->max_topics || (t = tern__shm_topic(shm, id))->state != TERN__LIVE)
 		return ERR(-ENOENT, "no topic with id %u", id);
-	if (t->n_publishers != 0)
+	/* A port's import (an exclusive publisher past tern-control's
+	 * clients) goes with the topic; anyone else's publisher keeps it. */
+	uint32_t ours = t->excl_owner > dp->cfg->max_clients + 1;
+	if (t->n_publishers > ours)
 		return ERR(-EBUSY, "topic '%s' has %u publisher(s)", t->name, t->n_publishers);
+	dp_net_topic_deleting(dp, id);
 	/* Its links stay with their subscriptions, which drain what is queued;
 	 * nobody can publish into them any more. */
 	for (uint32_t i = 0; i < t->n_pending; i++)
@@ -310,6 +316,10 @@ int dp_pub_open(struct dp *dp, uint32_t topic, uint32_t client, bool exclusive,
 		return ERR(-EINVAL, "no client %u", client);
 	if (c->n_pubs >= DP_MAX_PUBS_PER_CLIENT)
 		return ERR(-ENOSPC, "client %u has %d publishers", client, DP_MAX_PUBS_PER_CLIENT);
+	if (t->excl_owner > dp->cfg->max_clients + 1 && client + 1 != t->excl_owner)
+		return ERR(-EPERM, "topic '%s' is imported from another node through [port.%s]: "
+			   "its home node numbers it, publish there", t->name,
+			   dp_net_importer(dp, t->name) ? dp_net_importer(dp, t->name) : "?");
 	if (t->excl_owner != 0)
 		return ERR(-EBUSY, "topic '%s' has an exclusive publisher", t->name);
 	if (exclusive && t->n_publishers != 0)

@@ -12,6 +12,7 @@ pkgs=(
     libsystemd-dev systemd  # sd_notify for the Type=notify units; systemd-analyze verify
     clang libclang-rt-14-dev python3 iproute2 procps
     python3-pytest python3-cffi
+    tshark                  # net_dissector: scripts/tern.lua against tests/net/net_pcap
 )
 
 # promtool (Debian prometheus: about 20 MB to download, 96 MB installed,
@@ -30,5 +31,11 @@ sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common (pulled in by tshark) asks whether non-root users may
+# capture: answer no beforehand so that the install never waits on a prompt.
+if [[ " ${missing[*]} " == *" tshark "* ]]; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" \
+        | $sudo debconf-set-selections
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

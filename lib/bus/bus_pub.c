@@ -153,8 +153,10 @@ static inline uint32_t adopt_pending(struct tern__topic *t)
 	return t->n_active;
 }
 
+/* remote: a message numbered on its home node (tern__publish_remote()),
+ * a constant at each call site, so the local path pays nothing for it. */
 static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
-				     struct tern_msg *msg)
+				     struct tern_msg *msg, const bool remote)
 {
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
@@ -164,8 +166,15 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	int64_t now;
 
 	/* A stored topic numbers only within its reserved range (tern_shm.h). */
-	if (unlikely(t->seq >= t->seq_limit))
+	if (remote) {
+		/* Already here (a stream resumed from before its end): once only. */
+		if (msg->seq <= t->seq)
+			return -EALREADY;
+		if (msg->seq > t->seq_limit)
+			return TERN_EBACKPRESSURE;
+	} else if (unlikely(t->seq >= t->seq_limit)) {
 		return TERN_EBACKPRESSURE;
+	}
 	n = adopt_pending(t);
 	for (i = 0; i < n; i++) {
 		struct tern__fanout *f = &t->active[i];
@@ -180,11 +189,17 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	}
 
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
-	msg->seq = ++t->seq;
+	if (remote) {
+		/* The home node's seq and send time; a jump is the gap the
+		 * subscriber sees (messages the link could not recover). */
+		t->seq = msg->seq;
+	} else {
+		msg->seq = ++t->seq;
+		/* Locally the library is the bus: it sends and accepts in one step. */
+		msg->send_ns = now;
+	}
 	/* Ours to set, like seq: subscribers index by it when they release. */
 	msg->topic_id = p->topic_id;
-	/* Locally the library is the bus: it sends and accepts in one step. */
-	msg->send_ns = now;
 	msg->recv_ns = now;
 	msg->holders__ = holders;
 	m->data_len = (uint16_t)(msg->size + msg->tags_len);
@@ -331,12 +346,23 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 	if (!tern__msg_fits(p->c->shm, msg))
 		return TERN_EMSGSIZE;
 	if (p->exclusive) {
-		rv = publish_locked(p, t, msg);
+		rv = publish_locked(p, t, msg, false);
 	} else {
 		topic_lock(t, p->owner);
-		rv = publish_locked(p, t, msg);
+		rv = publish_locked(p, t, msg, false);
 		topic_unlock(t);
 	}
+	TERN_PROBE2(publish, p->topic_id, rv);
+	return rv;
+}
+
+int64_t tern__publish_remote(struct tern_pub *p, struct tern_msg *msg)
+{
+	int64_t rv;
+
+	if (!tern__msg_fits(p->c->shm, msg) || msg->seq == 0 || !p->exclusive)
+		return TERN_EMSGSIZE;
+	rv = publish_locked(p, p->t, msg, true);
 	TERN_PROBE2(publish, p->topic_id, rv);
 	return rv;
 }

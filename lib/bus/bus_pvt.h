@@ -181,6 +181,13 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
  * client's cached free buffers to the pools. */
 uint32_t tern__reclaim_caches(struct tern__shm *shm, uint32_t client_id);
 
+/* bus_pub.c: publish a message numbered on its home node (tern-dataplane's
+ * node links, an exclusive publisher): msg->seq, send_ns and event_ns are
+ * kept, recv_ns set; seq must be past the topic's (else -EALREADY, the
+ * message stays the caller's), a jump past seq + 1 is a gap.  Other
+ * returns as tern_publish(). */
+int64_t tern__publish_remote(struct tern_pub *p, struct tern_msg *msg);
+
 /* Per-thread error message chain for slow calls. */
 void tern__err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tern__err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,108 @@
+# Sourced by the node-link tests: two nodes, A and B, each a full stack of
+# its own (file prefix, run dir, sockets), joined by one DPDK link:
+#   NET_LINK=memif (default): net_memif, A the server, B the client;
+#   NET_LINK=vhost: net_vhost on A, net_virtio_user on B.
+# A exports everything; B imports net.>.  Extra [port.a] keys for B (fault
+# injection) come from NET_B_EXTRA, for A from NET_A_EXTRA.  Everything is
+# torn down on exit, even on failure: processes by PID, hugepage files,
+# DPDK runtime dirs, sockets.
+set -euo pipefail
+: "${BUILD:?BUILD must name the build directory}"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PROBE=$BUILD/tests/integration/tern-probe
+TERNCTL=$BUILD/control/ternctl
+if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 256 ]; then
+    echo "SKIP: not enough free hugepages for two nodes"
+    exit 77
+fi
+T=$(mktemp -d /tmp/tern-net.XXXXXX)
+ID=$(basename "$T" | tr -dc 'a-zA-Z0-9' | tail -c 6)
+CHILDREN=()
+LINK=${NET_LINK:-memif}
+
+node_ini() {    # node_ini NAME PORT_NAME VDEV IP PEER_IP EXTRA_PORT_KEYS EXTRA_EAL
+    cat <<INI
+[node]
+name = $1$ID
+run_dir = $T/$1/run
+[eal]
+file_prefix = tern_$1$ID
+lcores = 0@0
+$7
+[memory]
+mbufs = 16383
+[clients]
+client_timeout_ms = 500
+[port.$2]
+vdev = $3
+ip = $4
+peer_ip = $5
+heartbeat_ms = 50
+link_timeout_ms = 500
+$6
+INI
+}
+
+case "$LINK" in
+memif)
+    VA="net_memif0,role=server,socket=$T/memif.sock,socket-abstract=no"
+    VB="net_memif0,role=client,socket=$T/memif.sock,socket-abstract=no"
+    EAL_A="" EAL_B="" ;;
+vhost)
+    VA="net_vhost0,iface=$T/vhost.sock,queues=1"
+    VB="net_virtio_user0,path=$T/vhost.sock,queues=1"
+    EAL_A="extra_args = --single-file-segments" EAL_B="extra_args = --single-file-segments" ;;
+*) echo "NET_LINK=$LINK: memif or vhost"; exit 2 ;;
+esac
+mkdir -p "$T/A" "$T/B"
+node_ini A b "$VA" 10.77.0.1 10.77.0.2 "export = >
+${NET_A_EXTRA:-}" "$EAL_A" > "$T/A/node.ini"
+node_ini B a "$VB" 10.77.0.2 10.77.0.1 "import = net.>
+${NET_B_EXTRA:-}" "$EAL_B" > "$T/B/node.ini"
+SA=$T/A/run/control.sock
+SB=$T/B/run/control.sock
+
+net_cleanup() {
+    local rc=$?
+    for p in "${CHILDREN[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    for n in B A; do
+        BUILD=$BUILD "$TOP/scripts/stack.sh" stop -d "$T/$n" >/dev/null 2>&1 || true
+    done
+    if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+        for n in A B; do
+            echo "--- $n dataplane log"; tail -25 "$T/$n/dataplane.log" 2>/dev/null || true
+        done
+    fi
+    rm -rf "$T"
+    exit $rc
+}
+trap net_cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(eval("d"+sys.argv[1]))' "$1"; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; pass "$3 = $2"; }
+bg() { "$@" & CHILDREN+=($!); }
+wait_file() { for _ in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "timeout waiting for $1"; }
+# wait_log NODE TEXT SECONDS
+wait_log() {
+    for _ in $(seq 1 $(( $3 * 20 ))); do
+        grep -q -- "$2" "$T/$1/dataplane.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "node $1 never logged '$2'"
+}
+
+start_node() {  # start_node A|B
+    BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/$1/node.ini" -d "$T/$1" >/dev/null \
+        || { cat "$T/$1/dataplane.log" >&2; fail "stack $1 start"; }
+}
+# The memif server (A) and the vhost side must exist before their clients.
+start_nodes() {
+    start_node A
+    start_node B
+    wait_log A "link to B$ID up" 10
+    wait_log B "link to A$ID up" 10
+    pass "link up both ways ($LINK)"
+}
