@@ -18,6 +18,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_random.h>
+#include <rte_telemetry.h>
 
 #include "dp_net_pvt.h"
 
@@ -500,4 +501,76 @@ size_t dp_net_describe(char *buf, size_t len)
 			(unsigned long long)s->fault_late, (unsigned long long)s->peer_restarts);
 	}
 	return n < len ? n : len;
+}
+
+/* /tern/ports: one dict per port ("port0", ...), read by the telemetry
+ * thread while the I/O role counts (plain loads of 64-bit counters). */
+static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (rte_tel_data_start_dict(d) < 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < dp_n_ports; i++) {
+		const struct dp_port *p = &dp_ports[i];
+		const struct dp_port_stats *s = &p->st;
+		struct rte_tel_data *x = rte_tel_data_alloc();
+		uint64_t bad = 0, gaps = 0, gap_msgs = 0, ins = 0, outs = 0, blocked = 0;
+		char key[16];
+		int rv = 0;
+
+		if (x == NULL)
+			return -ENOMEM;
+		for (unsigned k = 1; k < TERN_NET_BAD_MAX; k++)
+			bad += k == TERN_NET_BAD_NOT_OURS ? 0 : s->bad[k];
+		for (unsigned k = 0; k < DP_NET_STREAMS_MAX; k++) {
+			ins += p->ins[k].state != DP_IN_OFF;
+			outs += p->outs[k].live;
+			gaps += p->ins[k].gaps;
+			gap_msgs += p->ins[k].gap_msgs;
+			blocked += p->ins[k].blocked;
+		}
+		rte_tel_data_start_dict(x);
+		rv |= rte_tel_data_add_dict_string(x, "name", p->cfg->name);
+		rv |= rte_tel_data_add_dict_string(x, "peer", p->peer_name[0] ? p->peer_name : "-");
+		rv |= rte_tel_data_add_dict_u64(x, "up", p->up);
+#define U(k, v) rv |= rte_tel_data_add_dict_u64(x, k, v)
+		U("streams_in", ins);
+		U("streams_out", outs);
+		U("frames_in", s->frames_in);
+		U("frames_out", s->frames_out);
+		U("bytes_in", s->bytes_in);
+		U("bytes_out", s->bytes_out);
+		U("naks_in", s->naks_in);
+		U("naks_out", s->naks_out);
+		U("retransmits", s->resent);
+		U("window_stalls", s->stalls);
+		U("dup_frames", s->dups);
+		U("bad_frames", bad);
+		U("gaps", gaps);
+		U("gap_msgs", gap_msgs);
+		U("delivery_waits", blocked);
+		U("nobufs", s->nobufs);
+		U("refused", s->refused);
+		U("links_up", s->links_up);
+		U("links_down", s->links_down);
+		U("peer_restarts", s->peer_restarts);
+		U("fault_lost", s->fault_lost);
+		U("fault_duped", s->fault_duped);
+		U("fault_late", s->fault_late);
+#undef U
+		snprintf(key, sizeof(key), "port%u", i);
+		if (rv != 0 || rte_tel_data_add_dict_container(d, key, x, 0) < 0) {
+			rte_tel_data_free(x);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+int dp_net_telemetry_init(void)
+{
+	return rte_telemetry_register_cmd("/tern/ports", tel_ports,
+					  "Node links, one dict per [port.NAME]: peer, state, "
+					  "frames, bytes, NAKs, retransmits, stalls, gaps, faults");
 }

@@ -25,5 +25,6 @@ const char *dp_net_importer(const struct dp *dp, const char *name);
 void dp_net_close(struct dp *dp);
 /* For ternctl / telemetry: a JSON-ish one line per port into buf. */
 size_t dp_net_describe(char *buf, size_t len);
+int dp_net_telemetry_init(void);     /* /tern/ports */
 
 #endif

@@ -27,6 +27,7 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_net.h"
 
 static struct dp *g;
 
@@ -269,5 +270,7 @@ int dp_telemetry_init(struct dp *dp)
 			return rv;
 		}
 	}
-	return 0;
+	if ((rv = dp_net_telemetry_init()) < 0)
+		DP_LOG(ERR, "telemetry: cannot register /tern/ports: %s", strerror(-rv));
+	return rv;
 }

@@ -50,3 +50,34 @@ expect_eq "$(jget '["bad_times"]' < "$T/sub")" 0 "bad timestamps"
 if [ -n "${NET_FAULTS:-}" ]; then
     grep -q "fault injection" "$T/B/dataplane.log" || true
 fi
+
+# The link as an operator sees it: DPDK telemetry /tern/ports on both nodes.
+for n in A B; do
+    echo /tern/ports | dpdk-telemetry.py -f "tern_$n$ID" > "$T/tel$n" 2>&1 ||
+        fail "dpdk-telemetry.py on $n: $(cat "$T/tel$n")"
+done
+python3 - "$T/telA" "$T/telB" "${NET_FAULTS:-}" <<'PY' || fail "link counters: $(cat "$T/telA" "$T/telB")"
+import json, sys
+def port(f):
+    for line in open(f):
+        line = line.strip()
+        if line.startswith("{") and "/tern/ports" in line:
+            return json.loads(line)["/tern/ports"]["port0"]
+    raise SystemExit("no /tern/ports in " + f)
+a, b = port(sys.argv[1]), port(sys.argv[2])
+faults = sys.argv[3] != ""
+assert a["up"] == 1 and b["up"] == 1, (a, b)
+assert a["streams_out"] == 1 and b["streams_in"] == 1, (a, b)
+assert b["gaps"] == 0 and b["bad_frames"] == 0, b
+assert a["frames_out"] > 0 and b["frames_in"] > 0
+if faults:
+    assert b["fault_lost"] > 0 and b["fault_duped"] > 0 and b["fault_late"] > 0, b
+    assert b["naks_out"] > 0 and a["naks_in"] > 0 and a["retransmits"] > 0, (a, b)
+    assert b["dup_frames"] > 0, b
+else:
+    assert a["retransmits"] == 0 and b["naks_out"] == 0, (a, b)
+print("A: frames_out %d retransmits %d naks_in %d | B: frames_in %d naks_out %d dups %d lost(injected) %d"
+      % (a["frames_out"], a["retransmits"], a["naks_in"], b["frames_in"], b["naks_out"],
+         b["dup_frames"], b["fault_lost"]))
+PY
+pass "telemetry /tern/ports: link up, streams, NAKs and retransmits as expected"
