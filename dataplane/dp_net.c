@@ -179,8 +179,6 @@ void dp_net_send(struct dp_port *p, struct rte_mbuf *m)
 {
 	if (p->n_txq == RTE_DIM(p->txq)) {
 		uint16_t k = rte_eth_tx_burst(p->port_id, 0, p->txq, (uint16_t)p->n_txq);
-		for (unsigned i = 0; i < k; i++)
-			p->st.bytes_out += 0;
 		p->st.frames_out += k;
 		memmove(p->txq, p->txq + k, (p->n_txq - k) * sizeof(p->txq[0]));
 		p->n_txq -= k;
@@ -551,6 +549,7 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 		U("gap_msgs", gap_msgs);
 		U("delivery_waits", blocked);
 		U("nobufs", s->nobufs);
+		U("tx_drops", s->tx_full);
 		U("refused", s->refused);
 		U("links_up", s->links_up);
 		U("links_down", s->links_down);

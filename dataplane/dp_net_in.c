@@ -35,12 +35,20 @@ static uint32_t slots_for(uint32_t window)
 	return n;
 }
 
+/* What we advertise: never more frames in flight than half our receive
+ * ring holds, so a sender at full speed fills the ring, not overflows it
+ * (a burst past the ring is loss, NAKs and resends: congestion collapse). */
+static uint32_t rx_window(const struct tern_port_cfg *pc)
+{
+	return RTE_MAX(16u, RTE_MIN(pc->rx_window, pc->rx_desc / 2));
+}
+
 static void rx_start(struct dp_port *p, struct dp_in *in, uint32_t session, uint64_t epoch)
 {
 	const struct tern_port_cfg *pc = p->cfg;
 
 	tern_net_rx_fini(&in->rx, dp_net_release, NULL);
-	tern_net_rx_init(&in->rx, in->slots, slots_for(pc->rx_window), pc->rx_window,
+	tern_net_rx_init(&in->rx, in->slots, slots_for(pc->rx_window), rx_window(pc),
 			 (int64_t)pc->nak_delay_us * 1000, RTE_MIN(p->hb_ns, 1000 * 1000));
 	in->session = session;
 	in->epoch = epoch;
@@ -253,7 +261,7 @@ uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now)
 			if (in->req_ns == 0 || now - in->req_ns >= p->hb_ns) {
 				const char *name = in->pub.t->name;
 				in->req_ns = now;
-				dp_net_ctl(p, TERN_NET_REQ, 0, k + 1, p->cfg->rx_window,
+				dp_net_ctl(p, TERN_NET_REQ, 0, k + 1, rx_window(p->cfg),
 					   in->last_seq ? in->last_seq + 1 : 0, name,
 					   (uint16_t)strnlen(name, TERN_NET_NAME_MAX - 1));
 			}

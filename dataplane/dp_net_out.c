@@ -183,6 +183,8 @@ static uint32_t pack(struct dp *dp, struct dp_port *p, struct dp_out *o, int64_t
 		}
 		uint32_t total = m->size + m->tags_len, left = total - o->piece_off;
 		if (o->cur == NULL) {
+			if (!dp_net_tx_room(p))
+				break;          /* the port is busy: the ring waits for us */
 			struct tern_net_hdr h = { .type = TERN_NET_DATA, .session = p->session,
 						  .stream = o->stream, .seq = o->tx.next,
 						  .arg = o->epoch };
@@ -240,7 +242,8 @@ uint32_t dp_out_poll(struct dp *dp, struct dp_port *p, int64_t now)
 
 		if (!o->live)
 			continue;
-		for (int k = 0; k < DP_NET_BURST && (f = tern_net_tx_resend(&o->tx, &seq, now)); k++) {
+		for (int k = 0; k < DP_NET_BURST && dp_net_tx_room(p) &&
+				(f = tern_net_tx_resend(&o->tx, &seq, now)); k++) {
 			rte_mbuf_refcnt_update((struct rte_mbuf *)f, 1);
 			dp_net_send(p, f);
 			p->st.resent++;

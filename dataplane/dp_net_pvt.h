@@ -111,6 +111,12 @@ extern unsigned dp_n_ports;
 int64_t dp_net_now(void);
 /* A frame of ours with room for the headers; NULL: the pool is dry. */
 struct rte_mbuf *dp_net_frame(struct dp_port *p, const struct tern_net_hdr *h);
+/* Room to queue frames for the wire: new frames and resends wait while
+ * the port's transmit ring and our queue are full, rather than being lost. */
+static inline bool dp_net_tx_room(const struct dp_port *p)
+{
+	return p->n_txq < DP_NET_BURST;
+}
 /* Queue m for the wire (our reference goes with it). */
 void dp_net_send(struct dp_port *p, struct rte_mbuf *m);
 /* A control frame with body (len bytes, may be 0). */
