@@ -109,6 +109,9 @@ static int port_start(struct dp *dp, struct dp_port *p, unsigned index)
 	do
 		p->session = (uint32_t)rte_rand();
 	while (p->session == 0);
+	do
+		p->stream_tag = (uint32_t)rte_rand() & 0xffffff;
+	while (p->stream_tag == 0);
 	p->rng = pc->fault_seed ? pc->fault_seed : 1;
 	p->hb_ns = (int64_t)pc->heartbeat_ms * 1000000;
 	p->timeout_ns = (int64_t)pc->link_timeout_ms * 1000000;

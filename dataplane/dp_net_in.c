@@ -45,6 +45,7 @@ static uint32_t rx_window(const struct tern_port_cfg *pc)
 
 static void rx_start(struct dp_port *p, struct dp_in *in, uint32_t session, uint64_t epoch)
 {
+	in->heard_ns = dp_net_now();
 	const struct tern_port_cfg *pc = p->cfg;
 
 	tern_net_rx_fini(&in->rx, dp_net_release, NULL);
@@ -89,7 +90,8 @@ void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id)
 	tern_net_rx_init(&in->rx, in->slots, slots_for(p->cfg->rx_window), p->cfg->rx_window,
 			 0, 0);
 	in->state = DP_IN_REQ;
-	DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u)", p->cfg->name, t->name, k + 1);
+	DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u)", p->cfg->name, t->name,
+	       dp_in_id(p, k));
 }
 
 static void msg_drop(struct dp_in *in)
@@ -127,8 +129,9 @@ void dp_in_close(struct dp *dp, struct dp_port *p, struct dp_in *in)
 
 void dp_in_frame(struct dp_port *p, const struct tern_net_view *v, struct rte_mbuf *m)
 {
-	uint32_t k = v->h.stream - 1;
-	struct dp_in *in = k < DP_NET_STREAMS_MAX ? &p->ins[k] : NULL;
+	uint32_t k = (v->h.stream & 0xff) - 1;
+	struct dp_in *in = k < DP_NET_STREAMS_MAX && v->h.stream >> 8 == p->stream_tag
+			   ? &p->ins[k] : NULL;
 	int64_t now = dp_net_now();
 
 	if (in == NULL || in->state == DP_IN_OFF) {
@@ -148,6 +151,7 @@ void dp_in_frame(struct dp_port *p, const struct tern_net_view *v, struct rte_mb
 	}
 	if (in->state == DP_IN_REQ || v->h.arg > in->epoch)
 		rx_start(p, in, v->h.session, v->h.arg);
+	in->heard_ns = now;
 	if (v->h.type == TERN_NET_STATUS) {
 		tern_net_rx_sender(&in->rx, v->h.seq, now);
 		rte_pktmbuf_free(m);
@@ -261,7 +265,7 @@ uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now)
 			if (in->req_ns == 0 || now - in->req_ns >= p->hb_ns) {
 				const char *name = in->pub.t->name;
 				in->req_ns = now;
-				dp_net_ctl(p, TERN_NET_REQ, 0, k + 1, rx_window(p->cfg),
+				dp_net_ctl(p, TERN_NET_REQ, 0, dp_in_id(p, k), rx_window(p->cfg),
 					   in->last_seq ? in->last_seq + 1 : 0, name,
 					   (uint16_t)strnlen(name, TERN_NET_NAME_MAX - 1));
 			}
@@ -269,6 +273,15 @@ uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now)
 		}
 		if (in->state != DP_IN_ACTIVE)
 			continue;
+		if (now - in->heard_ns > p->timeout_ns) {
+			/* The sender says something every heartbeat while the
+			 * stream lives: it is over (its side closed), ask again. */
+			DP_LOG(WARNING, "port.%s: '%s': nothing from the sender within "
+			       "link_timeout_ms; asking again after seq %llu", p->cfg->name,
+			       in->pub.t->name, (unsigned long long)in->last_seq);
+			dp_in_reset(p, in);
+			continue;
+		}
 		while ((m = tern_net_rx_peek(&in->rx)) != NULL) {
 			if (!deliver(dp, p, in, m))
 				break;
@@ -279,11 +292,11 @@ uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now)
 		}
 		unsigned nr = tern_net_rx_naks(&in->rx, now, runs, RTE_DIM(runs));
 		for (unsigned i = 0; i < nr; i++) {
-			dp_net_ctl(p, TERN_NET_NAK, 0, k + 1, runs[i].from, runs[i].count, NULL, 0);
+			dp_net_ctl(p, TERN_NET_NAK, 0, dp_in_id(p, k), runs[i].from, runs[i].count, NULL, 0);
 			p->st.naks_out++;
 		}
 		if (tern_net_rx_status_due(&in->rx, now)) {
-			dp_net_ctl(p, TERN_NET_STATUS, 0, k + 1, in->rx.base, in->rx.window, NULL, 0);
+			dp_net_ctl(p, TERN_NET_STATUS, 0, dp_in_id(p, k), in->rx.base, in->rx.window, NULL, 0);
 			tern_net_rx_status_sent(&in->rx, now);
 		}
 	}

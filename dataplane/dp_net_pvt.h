@@ -59,6 +59,7 @@ struct dp_in {
 	void **slots;
 	uint64_t last_seq;          /* the last message seq published here */
 	int64_t req_ns;
+	int64_t heard_ns;           /* last frame of this stream from the sender */
 	/* Delivering the head frame: entries done, and the message being
 	 * put together from its pieces (complete and waiting when ready). */
 	uint32_t d_idx, d_off;
@@ -88,6 +89,7 @@ struct dp_port {
 	struct tern_client client; /* our publishers and subscriptions on this port */
 	uint32_t client_id;
 	uint32_t session;           /* ours */
+	uint32_t stream_tag;        /* high bits of our stream ids, new each start */
 	uint32_t peer_session;      /* 0: never heard */
 	uint64_t epochs;            /* out-streams opened (their epochs) */
 	char peer_name[64];
@@ -136,6 +138,13 @@ void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id);
 void dp_in_close(struct dp *dp, struct dp_port *p, struct dp_in *in);
 /* Back to asking (the sender's session ended): resumes after last_seq. */
 void dp_in_reset(struct dp_port *p, struct dp_in *in);
+/* Our in-stream ids: (stream_tag << 8) | (index + 1).  A restarted node
+ * picks a new tag, so frames still in flight for its previous incarnation's
+ * streams (the sender's session is unchanged) match none of its own. */
+static inline uint32_t dp_in_id(const struct dp_port *p, unsigned k)
+{
+	return p->stream_tag << 8 | (k + 1);
+}
 void dp_in_frame(struct dp_port *p, const struct tern_net_view *v, struct rte_mbuf *m);
 uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now);
 

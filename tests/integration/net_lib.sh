@@ -70,7 +70,9 @@ net_cleanup() {
     done
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         for n in A B; do
-            echo "--- $n dataplane log"; tail -25 "$T/$n/dataplane.log" 2>/dev/null || true
+            echo "--- $n dataplane log (errors and warnings)"
+            grep -E "error|warning|refused" "$T/$n/dataplane.log" 2>/dev/null | tail -10 || true
+            echo "--- $n dataplane log (last lines)"; tail -15 "$T/$n/dataplane.log" 2>/dev/null || true
         done
     fi
     rm -rf "$T"
