@@ -10,6 +10,7 @@
  *   ternctl ... stats [--watch [--interval S] [--count N]]
  *   ternctl ... server info
  *   ternctl ... health
+ *   ternctl -c NODE.ini link stats | node list   (the dataplane's telemetry)
  *
  * Each command is one request message, handled in tern-control by the same
  * action function the applications' requests use; ternctl only turns the
@@ -60,6 +61,8 @@ static int usage_to(FILE *f, const char *why)
             "                        topics, subscriptions and clients; --watch: rates\n"
             "  health                exit 0 when tern-control and tern-dataplane answer\n"
             "  server info           limits, what is used, hugepage bytes per unit\n"
+            "  link stats            node links: frames, bytes, NAKs, retransmits, gaps (-c)\n"
+            "  node list             the peer nodes and whether their links are up (-c)\n"
             "  -c FILE    node config naming the control socket (default: built-in)\n"
             "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
             "  --json     print JSON on stdout\n"
@@ -478,7 +481,8 @@ static int server_info(int fd)
 }
 
 enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS,
-           CMD_SERVER_INFO, CMD_TOPIC_INFO, CMD_CLIENT_LIST, CMD_HEALTH };
+           CMD_SERVER_INFO, CMD_TOPIC_INFO, CMD_CLIENT_LIST, CMD_HEALTH,
+           CMD_LINK_STATS, CMD_NODE_LIST };
 
 /* Parse the words after the options.  @return the command, or -1 after
  * printing why (usage). */
@@ -510,10 +514,14 @@ static int parse_cmd(int argc, char **argv, const char **arg)
         cmd = CMD_CLIENT_LIST;
     else if (!strcmp(a, "health"))
         cmd = CMD_HEALTH;
+    else if (!strcmp(a, "link") && b && !strcmp(b, "stats"))
+        cmd = CMD_LINK_STATS;
+    else if (!strcmp(a, "node") && b && !strcmp(b, "list"))
+        cmd = CMD_NODE_LIST;
     if (cmd < 0) {
         static const struct { const char *word, *subs; } groups[] = {
             { "topic", "create, delete, info, list" }, { "sub", "list" }, { "server", "info" },
-            { "client", "list" },
+            { "client", "list" }, { "link", "stats" }, { "node", "list" },
         };
         char why[160];
 
@@ -612,6 +620,16 @@ int main(int argc, char **argv)
     if (watch && cmd != CMD_STATS)
         return usage("--watch goes with stats");
 
+    if (cmd == CMD_LINK_STATS || cmd == CMD_NODE_LIST) {
+        /* From the dataplane's telemetry: the config names its file prefix. */
+        if (sock)
+            return usage("link stats / node list read the dataplane: give -c NODE.ini");
+        if (tern_config_load(&cfg, cfg_path, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s", err);
+            return fail(-EINVAL, "bad config %s", cfg_path ? cfg_path : "(built-in)");
+        }
+        return ternctl_links(&cfg, json, cmd == CMD_NODE_LIST);
+    }
     if (!sock && !cfg_path)
         sock = getenv("TERN_SOCKET");
     if (!sock) {

@@ -26,6 +26,9 @@ void ternctl_print_stats(FILE *f, const struct CtlStatsReply *r, const struct te
                          bool json);
 void ternctl_print_clients(FILE *f, const struct CtlClientInfo_list *l, bool json);
 void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json);
+/* ternctl_links.c: link stats (nodes false) or node list; the exit code. */
+struct tern_config;
+int ternctl_links(const struct tern_config *cfg, bool json, bool nodes);
 /* A JSON string literal for s (quotes included). */
 void ternctl_json_str(FILE *f, struct tern_str s);
 

@@ -81,3 +81,19 @@ print("A: frames_out %d retransmits %d naks_in %d | B: frames_in %d naks_out %d 
          b["dup_frames"], b["fault_lost"]))
 PY
 pass "telemetry /tern/ports: link up, streams, NAKs and retransmits as expected"
+
+# ternctl: the same counters, human and --json, and the peer in node list.
+"$TERNCTL" -c "$T/B/node.ini" link stats > "$T/ls" || fail "ternctl link stats: $(cat "$T/ls")"
+grep -q "port.a -> A$ID: up" "$T/ls" || fail "link stats on B: $(cat "$T/ls")"
+"$TERNCTL" -c "$T/A/node.ini" link stats --json > "$T/lsj" || fail "ternctl link stats --json"
+python3 - "$T/lsj" "${NET_FAULTS:-}" <<'PY' || fail "ternctl link stats --json: $(cat "$T/lsj")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+(l,) = d["links"]
+assert l["name"] == "b" and l["up"] == 1 and l["streams_out"] == 1, l
+assert (l["retransmits"] > 0) == (sys.argv[2] != ""), l
+PY
+"$TERNCTL" -c "$T/B/node.ini" node list --json > "$T/nl" || fail "ternctl node list"
+expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["nodes"][0]["name"], d["nodes"][0]["up"])' "$T/nl")" "A$ID True" "node list on B"
+"$TERNCTL" -s /nonexistent link stats > /dev/null 2>&1 && fail "link stats with -s accepted"
+pass "ternctl link stats and node list"

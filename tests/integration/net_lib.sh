@@ -27,7 +27,7 @@ name = $1$ID
 run_dir = $T/$1/run
 [eal]
 file_prefix = tern_$1$ID
-lcores = 0@0
+lcores = $(if [ "$1" = A ]; then echo "${NET_LCORES_A:-0@0}"; else echo "${NET_LCORES_B:-0@0}"; fi)
 $7
 [memory]
 mbufs = 16383
@@ -52,8 +52,31 @@ vhost)
     VA="net_vhost0,iface=$T/vhost.sock,queues=1"
     VB="net_virtio_user0,path=$T/vhost.sock,queues=1"
     EAL_A="extra_args = --single-file-segments" EAL_B="extra_args = --single-file-segments" ;;
-*) echo "NET_LINK=$LINK: memif or vhost"; exit 2 ;;
+afpacket)
+    # Real kernel networking: a veth pair between two network namespaces
+    # of this test's own, one dataplane in each, on net_af_packet.
+    command -v ip > /dev/null || { echo "SKIP: no ip(8)"; exit 77; }
+    NSA=tnA$ID NSB=tnB$ID
+    ip netns add "$NSA" && ip netns add "$NSB" || { echo "SKIP: cannot create network namespaces"; exit 77; }
+    ip link add "va$ID" netns "$NSA" type veth peer name "vb$ID" netns "$NSB" ||
+        { ip netns del "$NSA"; ip netns del "$NSB"; echo "SKIP: cannot create a veth pair"; exit 77; }
+    ip -n "$NSA" link set "va$ID" up && ip -n "$NSB" link set "vb$ID" up
+    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up
+    VA="net_af_packet0,iface=va$ID,qpairs=1,qdisc_bypass=1"
+    VB="net_af_packet0,iface=vb$ID,qpairs=1,qdisc_bypass=1"
+    EAL_A="" EAL_B="" ;;
+*) echo "NET_LINK=$LINK: memif, vhost or afpacket"; exit 2 ;;
 esac
+# Where node N runs: its namespace with afpacket, else here.
+in_ns() {   # in_ns A|B CMD...
+    local n=$1; shift
+    if [ "$LINK" = afpacket ]; then
+        local ns; [ "$n" = A ] && ns=$NSA || ns=$NSB
+        ip netns exec "$ns" "$@"
+    else
+        "$@"
+    fi
+}
 mkdir -p "$T/A" "$T/B"
 node_ini A b "$VA" 10.77.0.1 10.77.0.2 "export = >
 ${NET_A_EXTRA:-}" "$EAL_A" > "$T/A/node.ini"
@@ -76,6 +99,10 @@ net_cleanup() {
         done
     fi
     rm -rf "$T"
+    if [ "$LINK" = afpacket ]; then
+        ip netns del "$NSA" 2>/dev/null || true
+        ip netns del "$NSB" 2>/dev/null || true
+    fi
     exit $rc
 }
 trap net_cleanup EXIT
@@ -97,7 +124,7 @@ wait_log() {
 }
 
 start_node() {  # start_node A|B
-    BUILD=$BUILD "$TOP/scripts/stack.sh" start -c "$T/$1/node.ini" -d "$T/$1" >/dev/null \
+    BUILD=$BUILD in_ns "$1" "$TOP/scripts/stack.sh" start -c "$T/$1/node.ini" -d "$T/$1" >/dev/null \
         || { cat "$T/$1/dataplane.log" >&2; fail "stack $1 start"; }
 }
 # The memif server (A) and the vhost side must exist before their clients.
