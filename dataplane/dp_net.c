@@ -264,6 +264,33 @@ static void on_hello(struct dp_port *p, const struct tern_net_view *v)
 	}
 }
 
+/* A device whose own buffers are smaller than the MTU (memif's are 2 KiB
+ * unless told otherwise) hands a jumbo frame over as a chain.  The parser
+ * and the receive window want one contiguous frame, so such a frame is
+ * copied once into a whole-frame buffer of the port's pool, and counted:
+ * a config that makes every frame chained shows it in `link stats`. */
+static struct rte_mbuf *unchain(struct dp_port *p, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+	const void *src;
+
+	if (m->pkt_len > TERN_NET_ETH_LEN + p->mtu || (c = rte_pktmbuf_alloc(p->pool)) == NULL ||
+	    rte_pktmbuf_tailroom(c) < m->pkt_len) {
+		if (m->pkt_len <= TERN_NET_ETH_LEN + p->mtu) {
+			p->st.nobufs++;
+		}
+		return m;       /* refused below as a bad length */
+	}
+	src = rte_pktmbuf_read(m, 0, m->pkt_len, rte_pktmbuf_mtod(c, void *));
+	if (src != rte_pktmbuf_mtod(c, void *))
+		memcpy(rte_pktmbuf_mtod(c, void *), src, m->pkt_len);
+	c->data_len = (uint16_t)m->pkt_len;
+	c->pkt_len = m->pkt_len;
+	p->st.rx_chained++;
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 static void dispatch(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64_t now)
 {
 	struct tern_net_view v;
@@ -271,6 +298,8 @@ static void dispatch(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64
 
 	p->st.frames_in++;
 	p->st.bytes_in += m->pkt_len;
+	if (m->nb_segs != 1)
+		m = unchain(p, m);
 	bad = m->nb_segs != 1 ? TERN_NET_BAD_LEN
 			      : tern_net_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 					       p->cfg->udp_port, dp->shm->msg_size, &v);
@@ -552,6 +581,7 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 		U("gap_msgs", gap_msgs);
 		U("delivery_waits", blocked);
 		U("nobufs", s->nobufs);
+		U("rx_chained", s->rx_chained);
 		U("tx_drops", s->tx_full);
 		U("refused", s->refused);
 		U("links_up", s->links_up);

@@ -24,7 +24,7 @@
 
 #define DP_NET_STREAMS_MAX 32           /* in and out streams, each, per port */
 #define DP_NET_BURST 32
-#define DP_NET_OUT_DEPTH 4096           /* an out-stream's subscription queue */
+#define DP_NET_OUT_DEPTH 16384          /* an out-stream's subscription queue: a time slice of a busy publisher */
 #define DP_NET_LATE_MAX 512             /* frames held back by fault injection */
 
 struct dp_out {
@@ -74,6 +74,7 @@ struct dp_port_stats {
 	uint64_t naks_in, naks_out, resent, stalls, dups;
 	uint64_t bad[TERN_NET_BAD_MAX];
 	uint64_t nobufs, tx_full;
+	uint64_t rx_chained;        /* frames the device chained, copied whole */
 	uint64_t fault_lost, fault_duped, fault_late;
 	uint64_t links_up, links_down, peer_restarts;
 	uint64_t refused;

@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -406,6 +407,19 @@ static void check_port(struct tern__cfg_state *st, unsigned i)
                       lt ? "link_timeout_ms" : "heartbeat_ms",
                       "link_timeout_ms (%u) must be more than heartbeat_ms (%u)",
                       p->link_timeout_ms, p->heartbeat_ms);
+    }
+    /* memif hands a frame larger than its buffers over as a chain, and
+     * DPDK 22.11's memif loses pieces of such chains (seen as gaps of
+     * one buffer's worth of messages): the frame must fit one buffer. */
+    if (strncmp(p->vdev, "net_memif", 9) == 0) {
+        const char *b = strstr(p->vdev, ",bsize=");
+        unsigned long bsize = b ? strtoul(b + 7, NULL, 0) : 2048;
+        if (p->mtu + 14 > bsize)
+            tern__cfg_err(st, ps->line[K_MTU] ? ps->line[K_MTU] : ps->line[K_VDEV], sec,
+                          ps->line[K_MTU] ? "mtu" : "vdev",
+                          "mtu %u needs frames of %u bytes, more than the memif buffer "
+                          "(bsize=%lu): add ',bsize=%u' to vdev or lower mtu",
+                          p->mtu, p->mtu + 14, bsize, (p->mtu + 14 + 1023) / 1024 * 1024);
     }
     /* Only what the config names is probed: --no-pci stays the default. */
     if (p->pci[0]) {

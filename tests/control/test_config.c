@@ -317,7 +317,7 @@ static void port_sections_set_every_key(void **state)
         "[eal]\n"
         "allow = 01:00.0\n"
         "[port.peer-1]\n"
-        "vdev = net_memif0,role=server,socket=/run/tern/m.sock\n"
+        "vdev = net_memif0,role=server,socket=/run/tern/m.sock,bsize=9216\n"
         "lcore = 3\n"
         "rx_desc = 512\n"
         "tx_desc = 2048\n"
@@ -356,7 +356,7 @@ static void port_sections_set_every_key(void **state)
     assert_int_equal(c.n_ports, 2);
     const struct tern_port_cfg *p = &c.ports[0];
     assert_string_equal(p->name, "peer-1");
-    assert_string_equal(p->vdev, "net_memif0,role=server,socket=/run/tern/m.sock");
+    assert_string_equal(p->vdev, "net_memif0,role=server,socket=/run/tern/m.sock,bsize=9216");
     assert_string_equal(p->pci, "");
     assert_int_equal(p->lcore, 3);
     assert_int_equal(p->rx_desc, 512);
@@ -500,6 +500,12 @@ static void port_errors_name_file_line_section_and_key(void **state)
              "(e.g. 5%, 0.5%, 250ppm), not '5 %'\n");
     port_err(PORT_OK "mtu = 100\n",
              "t.ini:5: [port.p] mtu: out of range: 100 (allowed 576..9000)\n");
+    port_err("[port.p]\nvdev = net_memif0\nip = 10.0.0.1\npeer_ip = 10.0.0.2\nmtu = 4000\n",
+             "t.ini:5: [port.p] mtu: mtu 4000 needs frames of 4014 bytes, more than the memif "
+             "buffer (bsize=2048): add ',bsize=4096' to vdev or lower mtu\n");
+    port_err("[port.p]\nvdev = net_memif0,bsize=4096\nip = 10.0.0.1\npeer_ip = 10.0.0.2\n"
+             "mtu = 4083\n",
+             "t.ini:5: [port.p] mtu: mtu 4083 needs frames of 4097 bytes, more than the memif buffer (bsize=4096)");
     port_err(PORT_OK "rx_desc = 1000\n", "t.ini:5: [port.p] rx_desc: not a power of two: 1000\n");
     port_err(PORT_OK "fault_seed = 99999999999999999999\n",
              "t.ini:5: [port.p] fault_seed: out of range: 99999999999999999999");

@@ -30,13 +30,14 @@ file_prefix = tern_$1$ID
 lcores = $(if [ "$1" = A ]; then echo "${NET_LCORES_A:-0@0}"; else echo "${NET_LCORES_B:-0@0}"; fi)
 $7
 [memory]
-mbufs = 16383
+mbufs = ${NET_MBUFS:-16383}
 [clients]
 client_timeout_ms = 500
 [port.$2]
 vdev = $3
 ip = $4
 peer_ip = $5
+mtu = ${NET_MTU:-1500}
 heartbeat_ms = 50
 link_timeout_ms = 500
 $6
@@ -45,8 +46,8 @@ INI
 
 case "$LINK" in
 memif)
-    VA="net_memif0,role=server,socket=$T/memif.sock,socket-abstract=no"
-    VB="net_memif0,role=client,socket=$T/memif.sock,socket-abstract=no"
+    VA="net_memif0,role=server,socket=$T/memif.sock,socket-abstract=no${NET_MEMIF_ARGS:-}"
+    VB="net_memif0,role=client,socket=$T/memif.sock,socket-abstract=no${NET_MEMIF_ARGS:-}"
     EAL_A="" EAL_B="" ;;
 vhost)
     VA="net_vhost0,iface=$T/vhost.sock,queues=1"
