@@ -156,9 +156,14 @@ static void run(struct dp *dp)
 			 * control socket is looked at once a millisecond, with a
 			 * zero timeout (no system call in between). */
 			uint64_t t = rte_rdtsc();
-			do
-				work += (int)dp_net_poll(dp);
-			while (!dp->stop && rte_rdtsc() - t < net_slice);
+			do {
+				int w = (int)dp_net_poll(dp);
+				/* What a port delivered wakes its sleeping
+				 * subscribers now, not at the slice's end. */
+				if (w && dp->n_armed_hint)
+					w += (int)dp_wake_subs(dp);
+				work += w;
+			} while (!dp->stop && rte_rdtsc() - t < net_slice);
 		}
 		if (dp->storage_on_main) {
 			work += (int)dp_storage_poll(dp);

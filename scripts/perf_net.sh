@@ -3,6 +3,7 @@
 # remote"), over memif (default) or vhost/virtio-user (NET_LINK=vhost):
 #
 #   scripts/perf_net.sh [N]          (N messages per run, default 2000000)
+#   PERF_NET_LAT=only scripts/perf_net.sh   (latency alone; =0: throughput alone)
 #
 # raw: dpdk-testpmd txonly on one side, rxonly on the other, 64 B and
 #      1 KiB frames, forwarding lcores on CPU 0 and CPU 1: the port's rate.
@@ -11,6 +12,15 @@
 #      subscriber on B unpinned (four pollers on two CPUs here), 64 B and
 #      1 KiB payloads, single publishes and bursts of 32, subscriber under
 #      backpressure so that the rate is the end-to-end one with nothing lost.
+# latency: ping-pong RTT/2 (p50/p99/p99.9), 64 B and 1 KiB.
+#   raw: tern-rawlink, bare Ethernet frames over the same vdev pair, the
+#        pinging process on CPU 0 and the echoing one on CPU 1.
+#   tern: tern-perf --remote: A pings on net.ping.* (homed on A, imported
+#        by B), B answers on pong.* (homed on B, imported by A).  A's I/O
+#        lcore and tern-perf's side A on CPU 0, B's and side B on CPU 1:
+#        two pollers a CPU, time-sliced by the kernel; then the same with
+#        --remote-wake fd, the two tern-perf sides sleeping on their
+#        subscription's fd so each CPU has one busy poller, as raw has.
 # Benchmarks only: nothing here passes or fails on a figure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,7 +87,53 @@ tern() {    # tern: every size and mode on one pair of nodes
     )
 }
 
+lat_raw() {  # lat_raw SIZE: tern-rawlink ping on CPU 0, pong on CPU 1
+    local d; d=$(mktemp -d /tmp/tern-rawlat.XXXXXX)
+    local va vb extra=""
+    case "$LINK" in
+    memif) va="net_memif0,role=server,socket=$d/s,socket-abstract=no"
+           vb="net_memif0,role=client,socket=$d/s,socket-abstract=no" ;;
+    vhost) va="net_vhost0,iface=$d/s,queues=1"; vb="net_virtio_user0,path=$d/s,queues=1"
+           extra="--single-file-segments" ;;
+    esac
+    "$BUILD/tests/perf/tern-rawlink" --no-pci --file-prefix=rlA$$ --lcores=0@0 $extra \
+        --vdev="$va" -- ping --size "$1" --samples "$LAT_SAMPLES" --warmup 20000 > "$d/ping" 2>&1 &
+    local pi=$!
+    sleep 1
+    "$BUILD/tests/perf/tern-rawlink" --no-pci --file-prefix=rlB$$ --lcores=0@1 $extra \
+        --vdev="$vb" -- pong > "$d/pong" 2>&1 &
+    local po=$!
+    wait $pi; kill -INT $po 2>/dev/null; wait $po 2>/dev/null
+    grep -h "raw-link\|rawlink" "$d/ping" | sed "s/^/$LINK /"
+    rm -f /dev/hugepages/rlA$$map_* /dev/hugepages/rlB$$map_*
+    rm -rf /var/run/dpdk/rlA$$ /var/run/dpdk/rlB$$ "$d"
+}
+
+lat_tern() {    # both sizes, spinning then sleeping on fds
+    (
+        export NET_LINK=$LINK NET_LCORES_A=0@0 NET_LCORES_B=0@1 NET_A_EXTRA="import = pong.>"
+        source "$top/tests/integration/net_lib.sh"
+        start_nodes > /dev/null
+        # Spinning, two pollers share each CPU in the kernel's time slices
+        # (milliseconds a round trip): a few thousand samples say enough.
+        "$BUILD/tests/perf/tern-perf" -s "$SA" --remote "$SB" --remote-wake spin --cpus 0,1 \
+            --samples "${LAT_SPIN_SAMPLES:-2000}" --warmup 200 | sed "s/^/$LINK /"
+        "$BUILD/tests/perf/tern-perf" -s "$SA" --remote "$SB" --remote-wake fd --cpus 0,1 \
+            --samples "$LAT_SAMPLES" --warmup 20000 | sed "s/^/$LINK /"
+    )
+}
+
+LAT_SAMPLES=${LAT_SAMPLES:-200000}
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, N=$N, link $LINK"
-raw 64
-raw 1024
-tern
+if [ "${PERF_NET_LAT:-1}" != 0 ]; then
+    echo "# latency, RTT/2 (ns)"
+    lat_raw 64
+    lat_raw 1024
+    lat_tern
+fi
+if [ "${PERF_NET_LAT:-1}" != only ]; then
+    echo "# throughput"
+    raw 64
+    raw 1024
+    tern
+fi

@@ -32,6 +32,8 @@ struct perf_opts {
 	double seconds;
 	int cpu[2];
 	bool json;
+	const char *remote;             /* --remote SOCK: side B's node */
+	bool remote_fd;                 /* --remote-wake fd: sleep on the sub's fd */
 };
 
 extern struct perf_opts perf_o;
@@ -48,6 +50,21 @@ double perf_now(void);
 void perf_side_cacheline(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 void perf_side_raw_pingpong(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 void perf_side_tern_pingpong(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
+void perf_side_remote_pingpong(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
+uint32_t *perf_samples(void);          /* room for perf_o.samples latencies */
+void perf_tsc_calibrate(void);         /* sets perf_tsc_ns */
+extern double perf_tsc_ns;
+
+/* Read every word of a payload, as a consumer would. */
+static inline uint64_t perf_touch(const void *p, uint32_t size)
+{
+	const uint64_t *w = p;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < size / 8; i++)
+		sum += w[i];
+	return sum;
+}
 void perf_side_raw_stream(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 void perf_side_tern_stream(int side, struct perf_shared *sh, struct tern_client *c, void *arg);
 

@@ -6,6 +6,11 @@
  *   tern-perf [-s SOCK] [--samples N] [--warmup N] [--seconds S]
  *             [--cpus A,B] [--json] [--only NAME]
  *             [--fanout N,N,... [--fanout-procs each|one]]
+ *             [--remote SOCK [--remote-wake spin|fd]]
+ *
+ * --remote: side B is a client of another node (tern-control socket SOCK)
+ * joined to A's by a DPDK link: the remote ping-pong alone (RTT/2), A's
+ * "net.ping.*" to B and B's "pong.*" back (scripts/perf_net.sh).
  *
  * Needs a running stack (scripts/stack.sh start).  Side A and side B are
  * separate processes pinned to CPUs A and B.  A benchmark, never a test.
@@ -68,7 +73,8 @@ static int parse(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "samples", 1, NULL, 'n' }, { "warmup", 1, NULL, 'w' }, { "seconds", 1, NULL, 't' },
 		{ "cpus", 1, NULL, 'c' }, { "json", 0, NULL, 'j' }, { "only", 1, NULL, 'o' },
-		{ "fanout", 1, NULL, 'f' }, { "fanout-procs", 1, NULL, 'p' }, { "help", 0, NULL, 'h' }, { 0 }
+		{ "fanout", 1, NULL, 'f' }, { "fanout-procs", 1, NULL, 'p' }, { "help", 0, NULL, 'h' },
+		{ "remote", 1, NULL, 'r' }, { "remote-wake", 1, NULL, 'W' }, { 0 }
 	};
 	int ch;
 
@@ -100,6 +106,12 @@ static int parse(int argc, char **argv)
 				return -1;
 			fanout_procs = strcmp(optarg, "each") == 0;
 			break;
+		case 'r': perf_o.remote = optarg; break;
+		case 'W':
+			if (strcmp(optarg, "spin") && strcmp(optarg, "fd"))
+				return -1;
+			perf_o.remote_fd = strcmp(optarg, "fd") == 0;
+			break;
 		default: return -1;
 		}
 	}
@@ -118,7 +130,8 @@ int main(int argc, char **argv)
 	if (parse(argc, argv) < 0) {
 		fprintf(stderr, "usage: tern-perf [-s SOCK] [--samples N] [--warmup N] "
 				"[--seconds S] [--cpus A,B] [--json] [--only NAME]\n"
-				"                 [--fanout N,N,... [--fanout-procs each|one]]\n");
+				"                 [--fanout N,N,... [--fanout-procs each|one]]\n"
+				"                 [--remote SOCK [--remote-wake spin|fd]]\n");
 		return 2;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -131,6 +144,20 @@ int main(int argc, char **argv)
 		for (int each = 1; each >= 0; each--)
 			if (fanout_procs < 0 || fanout_procs == each)
 				fails += perf_fanout(fanout, n_fanout, each);
+		if (perf_o.json)
+			printf("\n  ]\n}\n");
+		return fails ? 1 : 0;
+	}
+	if (perf_o.remote) {
+		/* Between nodes: the ping-pong alone, each size. */
+		if (perf_o.json)
+			printf("{\n  \"remote\": [");
+		for (unsigned i = 0; i < 2; i++) {
+			rv = perf_run(sh, perf_side_remote_pingpong, &sizes[i], true);
+			fails += rv != 0;
+			emit_lat(perf_o.remote_fd ? "tern-remote-pingpong-fd" : "tern-remote-pingpong",
+				 sizes[i], rv);
+		}
 		if (perf_o.json)
 			printf("\n  ]\n}\n");
 		return fails ? 1 : 0;

@@ -65,7 +65,7 @@ static void child(int side, struct perf_shared *sh, perf_side_fn fn, void *arg, 
 {
 	cpu_set_t set;
 	struct tern_client *c = NULL;
-	struct tern_connect_opts co = { .socket = perf_o.socket,
+	struct tern_connect_opts co = { .socket = side && perf_o.remote ? perf_o.remote : perf_o.socket,
 					.name = side ? "tern-perf-b" : "tern-perf-a" };
 	int rv;
 

@@ -20,15 +20,6 @@
 
 static volatile uint64_t sink;
 
-static inline uint64_t touch(const void *p, uint32_t size)
-{
-	const uint64_t *w = p;
-	uint64_t sum = 0;
-
-	for (uint32_t i = 0; i < size / 8; i++)
-		sum += w[i];
-	return sum;
-}
 
 /* Side B's clock: count what arrives over perf_o.seconds after the first. */
 struct meter {
@@ -106,7 +97,7 @@ void perf_side_raw_stream(int side, struct perf_shared *sh, struct tern_client *
 	for (;;) {
 		unsigned k = rte_ring_sc_dequeue_burst(r, (void **)m, 32, NULL);
 		for (unsigned i = 0; i < k; i++)
-			sink += touch(rte_pktmbuf_mtod(m[i], void *), a->size);
+			sink += perf_touch(rte_pktmbuf_mtod(m[i], void *), a->size);
 		if (k)
 			rte_mempool_put_bulk(mp, (void **)m, k);
 		if (meter_add(&mt, k))
@@ -176,7 +167,7 @@ fail:
 	for (unsigned j = 0;; j = (j + 1 == a->subs) ? 0 : j + 1) {
 		unsigned k = tern_poll(s[j], v, 32);
 		for (unsigned i = 0; i < k; i++)
-			sink += touch(tern_msg_data(v[i]), a->size);
+			sink += perf_touch(tern_msg_data(v[i]), a->size);
 		tern_release(s[j], v, k);
 		if (meter_add(&mt, k))
 			break;
