@@ -28,6 +28,7 @@
 #include "common/tern_ratelimit.h"
 #include "log/log_mark.h"
 #include "dp.h"
+#include "dp_net.h"
 
 struct dp_mark {
 	struct tern__mark m;
@@ -57,6 +58,15 @@ int dp_mark_topic(struct dp *dp, uint32_t id, const char *name, char *err, size_
 	int rv;
 
 	t->seq_limit = UINT64_MAX;
+	if (dp_net_importer(dp, name) != NULL) {
+		/* Imported: its home numbers it, we reserve nothing.  A range
+		 * reserved here would make a restarted importer take the
+		 * home's next 65 536 messages for ones it already had.  It
+		 * goes on from what its own log holds, if it keeps one (the
+		 * in-stream asks the home for the rest, dp_net_in.c). */
+		t->seq = t->durable_seq = dp_storage_last_seq(dp, name);
+		return 0;
+	}
 	if (marks == NULL || !dp_storage_stores(dp, name))
 		return 0;
 	tern__mark_path(path, sizeof(path), dp->cfg->storage_dir, name);

@@ -87,11 +87,19 @@ void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id)
 				     .owner = p->client_id + 1, .exclusive = true };
 	in->topic_id = topic_id;
 	in->topic_inc = dp->topic_inc[topic_id];
+	/* What our own log already holds (dp_mark_topic): ask from after it,
+	 * so a stored topic resumes with no gap when its home keeps a log. */
+	in->last_seq = t->seq;
 	tern_net_rx_init(&in->rx, in->slots, slots_for(p->cfg->rx_window), p->cfg->rx_window,
 			 0, 0);
 	in->state = DP_IN_REQ;
-	DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u)", p->cfg->name, t->name,
-	       dp_in_id(p, k));
+	if (in->last_seq)
+		DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u) after seq %llu, the last in "
+		       "our log", p->cfg->name, t->name, dp_in_id(p, k),
+		       (unsigned long long)in->last_seq);
+	else
+		DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u)", p->cfg->name, t->name,
+		       dp_in_id(p, k));
 }
 
 static void msg_drop(struct dp_in *in)

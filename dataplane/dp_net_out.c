@@ -114,10 +114,29 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 	o->piece_off = 0;
 	o->cur = NULL;
 	o->msgs = o->gap_msgs = 0;
+	o->replaying = false;
 	t = tern__shm_topic(dp->shm, (uint32_t)id);
-	if (v->h.arg != 0 && v->h.arg <= t->seq) {
+	if (v->h.arg != 0 && v->h.arg <= t->seq && dp_storage_stores(dp, name)) {
+		/* A stored topic resumes from the log: the stream's
+		 * subscription replays from the seq the receiver asks for and
+		 * hands over to live as a local replay does (bus_replay.c; its
+		 * link is attached already, so nothing falls in between). */
+		struct tern_sub_opts so = { .start = TERN_START_SEQ, .start_value = v->h.arg };
+		int rv = tern__replay_open(&o->sub, name, &so);
+		if (rv == 0) {
+			o->replaying = true;
+			DP_LOG(NOTICE, "port.%s: '%s' to %s resumes at seq %llu, from the log up "
+			       "to %llu", pc->name, name, p->peer_name,
+			       (unsigned long long)v->h.arg, (unsigned long long)t->seq);
+		} else {
+			DP_LOG(WARNING, "port.%s: '%s' to %s cannot replay from seq %llu: %s",
+			       pc->name, name, p->peer_name, (unsigned long long)v->h.arg,
+			       tern_errmsg());
+		}
+	}
+	if (!o->replaying && v->h.arg != 0 && v->h.arg <= t->seq) {
 		/* Live only: what was published before this stream is not in
-		 * any window (replay of stored topics over a link is not done). */
+		 * any window, nor in a log. */
 		o->gap_msgs = t->seq - v->h.arg + 1;
 		DP_LOG(WARNING, "port.%s: '%s' to %s resumes after seq %llu; %llu..%llu are not "
 		       "recoverable here (the receiver sees the gap)", pc->name, name, p->peer_name,
@@ -270,6 +289,8 @@ void dp_out_close(struct dp *dp, struct dp_port *p, struct dp_out *o)
 		rte_pktmbuf_free(o->cur);
 	o->cur = NULL;
 	tern_net_tx_fini(&o->tx, dp_net_release, NULL);
+	tern__replay_close(&o->sub);    /* a stream closed while still in the log */
+	o->replaying = false;
 	if (dp_sub_delete(dp, o->sub_id, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "port.%s: closing a stream: %s", p->cfg->name, err);
 	o->live = false;

@@ -29,6 +29,7 @@
 
 struct dp_out {
 	bool live;
+	bool replaying;             /* started in the log (a stored topic resumed) */
 	uint32_t stream;            /* the receiver's id */
 	uint64_t epoch;             /* this stream's incarnation (DATA and STATUS arg) */
 	uint32_t topic_id, topic_inc;

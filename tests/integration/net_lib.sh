@@ -99,7 +99,7 @@ net_cleanup() {
             echo "--- $n dataplane log (last lines)"; tail -15 "$T/$n/dataplane.log" 2>/dev/null || true
         done
     fi
-    rm -rf "$T"
+    [ -n "${KEEP_T:-}" ] && echo "kept $T" || rm -rf "$T"
     if [ "$LINK" = afpacket ]; then
         ip netns del "$NSA" 2>/dev/null || true
         ip netns del "$NSB" 2>/dev/null || true
