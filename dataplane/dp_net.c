@@ -291,6 +291,22 @@ static struct rte_mbuf *unchain(struct dp_port *p, struct rte_mbuf *m)
 	return c;
 }
 
+/* A HELLO says when the peer sent it (seq), echoes the send time of our
+ * last HELLO it had (arg) and how long it held that one (stream, ns): our
+ * clock on both ends of the difference, the peer's wait taken out. */
+static void hello_rtt(struct dp_port *p, const struct tern_net_view *v, int64_t now)
+{
+	p->peer_hello_ts = v->h.seq;
+	p->peer_hello_rx_ns = now;
+	if (v->h.arg == 0 || v->h.arg > (uint64_t)now)
+		return;
+	int64_t rtt = now - (int64_t)v->h.arg - (int64_t)v->h.stream;
+	if (rtt <= 0 || rtt > 10 * (int64_t)1000000000)
+		return;         /* an old echo, or a forged one */
+	p->st.rtt_ns = (uint64_t)rtt;
+	p->st.srtt_ns = p->st.srtt_ns ? (7 * p->st.srtt_ns + (uint64_t)rtt) / 8 : (uint64_t)rtt;
+}
+
 static void dispatch(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64_t now)
 {
 	struct tern_net_view v;
@@ -322,6 +338,7 @@ static void dispatch(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64
 	switch (v.h.type) {
 	case TERN_NET_HELLO:
 		on_hello(p, &v);
+		hello_rtt(p, &v, now);
 		break;
 	case TERN_NET_REQ:
 		on_hello(p, &v);        /* a REQ proves the link as well */
@@ -414,7 +431,9 @@ static uint32_t port_poll(struct dp *dp, struct dp_port *p, int64_t now)
 	}
 	if (now - p->hello_ns >= p->hb_ns) {
 		p->hello_ns = now;
-		dp_net_ctl(p, TERN_NET_HELLO, 0, 0, 0, p->cfg->link_timeout_ms, dp->cfg->node_name,
+		int64_t held = p->peer_hello_ts ? now - p->peer_hello_rx_ns : 0;
+		dp_net_ctl(p, TERN_NET_HELLO, 0, (uint32_t)RTE_MIN(held, (int64_t)UINT32_MAX),
+			   (uint64_t)now, held <= UINT32_MAX ? p->peer_hello_ts : 0, dp->cfg->node_name,
 			   (uint16_t)strnlen(dp->cfg->node_name, sizeof(dp->cfg->node_name)));
 	}
 	if (p->up && now - p->last_rx_ns > p->timeout_ns)
@@ -582,6 +601,8 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 		U("delivery_waits", blocked);
 		U("nobufs", s->nobufs);
 		U("rx_chained", s->rx_chained);
+		U("rtt_ns", s->srtt_ns);
+		U("rtt_last_ns", s->rtt_ns);
 		U("tx_drops", s->tx_full);
 		U("refused", s->refused);
 		U("links_up", s->links_up);

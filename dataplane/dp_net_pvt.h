@@ -79,6 +79,7 @@ struct dp_port_stats {
 	uint64_t fault_lost, fault_duped, fault_late;
 	uint64_t links_up, links_down, peer_restarts;
 	uint64_t refused;
+	uint64_t rtt_ns, srtt_ns;   /* last round trip, and smoothed (7/8) */
 };
 
 struct dp_port {
@@ -97,6 +98,10 @@ struct dp_port {
 	char peer_name[64];
 	bool up;
 	int64_t last_rx_ns, hello_ns;
+	/* Round trip from HELLOs: the peer's last one (its send time, when it
+	 * came), echoed in ours; ours echoed back gives the RTT. */
+	uint64_t peer_hello_ts;
+	int64_t peer_hello_rx_ns;
 	int64_t hb_ns, timeout_ns;
 	uint64_t rng;
 	struct dp_out outs[DP_NET_STREAMS_MAX];

@@ -270,7 +270,7 @@ local function dissect(tvb, pinfo, tree)
             info = string.format("STATUS stream %d seq %s%s", stream, tostring(seq),
                 bit.band(flags, F_SENDER) ~= 0 and " (sender)" or " (receiver)")
         elseif ty == 4 then
-            info = string.format("HELLO \"%s\" timeout %s ms", text, tostring(arg))
+            info = string.format("HELLO \"%s\" echo %s held %d ns", text, tostring(arg), stream)
         elseif ty == 5 then
             info = string.format("REQ stream %d \"%s\" from %s", stream, text,
                 tostring(arg) == "0" and "live" or tostring(arg))

@@ -37,7 +37,9 @@ enum tern_net_type {
 	TERN_NET_DATA = 1,      /* sender -> receiver: entries; seq = frame seq */
 	TERN_NET_STATUS = 2,    /* either way, see TERN_NET_F_SENDER */
 	TERN_NET_NAK = 3,       /* receiver -> sender: frames [seq, seq + arg) missing */
-	TERN_NET_HELLO = 4,     /* link heartbeat, stream 0; arg = link timeout ms; body = node name */
+	TERN_NET_HELLO = 4,     /* link heartbeat; seq = send time (ns, sender's clock); arg = the
+	                         * seq of the peer's last HELLO (0: none), stream = ns held since
+	                         * it came (round trip); body = node name */
 	TERN_NET_REQ = 5,       /* receiver -> sender: send topic (body) from message seq arg (0: live) */
 	TERN_NET_REFUSE = 6,    /* sender -> receiver: REQ refused; arg = errno; body = why */
 	TERN_NET_TYPE_MAX = 6,

@@ -73,15 +73,17 @@ assert a["up"] == 1 and b["up"] == 1, (a, b)
 assert a["streams_out"] == 1 and b["streams_in"] == 1, (a, b)
 assert b["gaps"] == 0 and b["bad_frames"] == 0, b
 assert a["frames_out"] > 0 and b["frames_in"] > 0
+# round trip from the HELLOs' echoes: measured, and sane (under a second)
+assert 0 < a["rtt_ns"] < 10**9 and 0 < b["rtt_ns"] < 10**9, (a["rtt_ns"], b["rtt_ns"])
 if faults:
     assert b["fault_lost"] > 0 and b["fault_duped"] > 0 and b["fault_late"] > 0, b
     assert b["naks_out"] > 0 and a["naks_in"] > 0 and a["retransmits"] > 0, (a, b)
     assert b["dup_frames"] > 0, b
 else:
     assert a["retransmits"] == 0 and b["naks_out"] == 0, (a, b)
-print("A: frames_out %d retransmits %d naks_in %d | B: frames_in %d naks_out %d dups %d lost(injected) %d"
-      % (a["frames_out"], a["retransmits"], a["naks_in"], b["frames_in"], b["naks_out"],
-         b["dup_frames"], b["fault_lost"]))
+print("A: frames_out %d retransmits %d naks_in %d rtt %d ns | B: frames_in %d naks_out %d dups %d lost(injected) %d rtt %d ns"
+      % (a["frames_out"], a["retransmits"], a["naks_in"], a["rtt_ns"], b["frames_in"], b["naks_out"],
+         b["dup_frames"], b["fault_lost"], b["rtt_ns"]))
 PY
 pass "telemetry /tern/ports: link up, streams, NAKs and retransmits as expected"
 

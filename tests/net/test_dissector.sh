@@ -86,7 +86,7 @@ check "Info column" \
     'DATA stream 5 seq 9 (3 msgs 100..101)
 NAK stream 5 seq 12+3
 STATUS stream 5 seq 13 (sender)
-HELLO "nodeA" timeout 3000 ms
+HELLO "nodeA" echo 3000 held 0 ns
 DATA stream 5 seq 14 (2 msgs 102..103) [MALFORMED]
 REQ stream 6 "orders" from live' "$(cat "$dir/info")"
 
