@@ -465,7 +465,7 @@ void dp_net_topic_created(struct dp *dp, uint32_t id)
 		const struct tern_port_cfg *pc = dp_ports[i].cfg;
 		for (unsigned k = 0; k < pc->n_imports; k++)
 			if (tern_topic_match(pc->imports[k], name)) {
-				dp_in_open(dp, &dp_ports[i], id);
+				dp_in_open(dp, &dp_ports[i], id, false);
 				return;     /* one home: the first port that imports it */
 			}
 	}

@@ -57,12 +57,15 @@ static void rx_start(struct dp_port *p, struct dp_in *in, uint32_t session, uint
 	in->d_idx = in->d_off = 0;
 }
 
-void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id)
+void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id, bool fwd)
 {
 	struct tern__topic *t = tern__shm_topic(dp->shm, topic_id);
 	char err[256];
 	unsigned k;
 
+	for (k = 0; fwd && k < DP_NET_STREAMS_MAX; k++)
+		if (p->ins[k].state != DP_IN_OFF && p->ins[k].fwd && p->ins[k].topic_id == topic_id)
+			return;         /* forwarded already */
 	for (k = 0; k < DP_NET_STREAMS_MAX && p->ins[k].state != DP_IN_OFF; k++)
 		;
 	if (k == DP_NET_STREAMS_MAX) {
@@ -76,7 +79,11 @@ void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id)
 		DP_LOG(ERR, "port.%s: cannot import '%s': no memory", p->cfg->name, t->name);
 		return;
 	}
-	if (dp_pub_open(dp, topic_id, p->client_id, true, err, sizeof(err)) < 0) {
+	/* Shared, not exclusive: the node's own publishers on an imported
+	 * topic forward through it.  Forwarded publishes join the home's
+	 * publishers when the first arrives (pub_fwd_open), so that until
+	 * then an exclusive local publisher may still claim the topic. */
+	if (!fwd && dp_pub_open(dp, topic_id, p->client_id, false, err, sizeof(err)) < 0) {
 		DP_LOG(ERR, "port.%s: cannot import '%s': %s", p->cfg->name, t->name, err);
 		return;
 	}
@@ -84,16 +91,24 @@ void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id)
 	memset(in, 0, sizeof(*in));
 	in->slots = slots;
 	in->pub = (struct tern_pub){ .c = &p->client, .t = t, .topic_id = topic_id,
-				     .owner = p->client_id + 1, .exclusive = true };
+				     .owner = p->client_id + 1, .exclusive = false };
+	in->fwd = fwd;
+	in->pub_open = !fwd;
 	in->topic_id = topic_id;
 	in->topic_inc = dp->topic_inc[topic_id];
 	/* What our own log already holds (dp_mark_topic): ask from after it,
-	 * so a stored topic resumes with no gap when its home keeps a log. */
-	in->last_seq = t->seq;
+	 * so a stored topic resumes with no gap when its home keeps a log.
+	 * Forwarded publishes are live only: the peer keeps no log of them. */
+	in->last_seq = fwd ? 0 : t->seq;
+	if (!fwd)
+		t->imported = 1;
 	tern_net_rx_init(&in->rx, in->slots, slots_for(p->cfg->rx_window), p->cfg->rx_window,
 			 0, 0);
 	in->state = DP_IN_REQ;
-	if (in->last_seq)
+	if (fwd)
+		DP_LOG(NOTICE, "port.%s: taking %s's publishes to '%s' (stream %u)", p->cfg->name,
+		       p->peer_name, t->name, dp_in_id(p, k));
+	else if (in->last_seq)
 		DP_LOG(NOTICE, "port.%s: importing '%s' (stream %u) after seq %llu, the last in "
 		       "our log", p->cfg->name, t->name, dp_in_id(p, k),
 		       (unsigned long long)in->last_seq);
@@ -127,10 +142,13 @@ void dp_in_close(struct dp *dp, struct dp_port *p, struct dp_in *in)
 	char err[256];
 
 	dp_in_reset(p, in);
-	if (dp_pub_close(dp, in->topic_id, p->client_id, err, sizeof(err)) < 0)
+	if (!in->fwd)
+		in->pub.t->imported = 0;
+	if (in->pub_open && dp_pub_close(dp, in->topic_id, p->client_id, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "port.%s: closing an import: %s", p->cfg->name, err);
-	DP_LOG(NOTICE, "port.%s: stopped importing '%s' (%llu messages, %llu gap(s) of %llu)",
-	       p->cfg->name, in->pub.t->name, (unsigned long long)in->msgs,
+	DP_LOG(NOTICE, "port.%s: stopped %s '%s' (%llu messages, %llu gap(s) of %llu)",
+	       p->cfg->name, in->fwd ? "taking forwarded publishes to" : "importing",
+	       in->pub.t->name, (unsigned long long)in->msgs,
 	       (unsigned long long)in->gaps, (unsigned long long)in->gap_msgs);
 	in->state = DP_IN_OFF;
 }
@@ -171,11 +189,37 @@ void dp_in_frame(struct dp_port *p, const struct tern_net_view *v, struct rte_mb
 	}
 }
 
+/* The first forwarded publish joins the topic's publishers; refused (an
+ * exclusive publisher holds it), the peer's publishes are dropped here,
+ * counted and logged, and tried again at the next. */
+static bool pub_fwd_open(struct dp *dp, struct dp_port *p, struct dp_in *in)
+{
+	char err[256];
+
+	if (dp_pub_open(dp, in->topic_id, p->client_id, false, err, sizeof(err)) == 0)
+		return in->pub_open = true;
+	p->st.refused++;
+	DP_LOG_RL(WARNING, "port.%s: a publish forwarded by %s to '%s' is dropped: %s",
+		  p->cfg->name, p->peer_name, in->pub.t->name, err);
+	return false;
+}
+
 /* Publish the assembled message; false: the topic is full (try later). */
-static bool msg_publish(struct dp_port *p, struct dp_in *in)
+static bool msg_publish(struct dp *dp, struct dp_port *p, struct dp_in *in)
 {
 	uint64_t seq = in->msg->seq;
-	int64_t rv = tern__publish_remote(&in->pub, in->msg);
+
+	if (!in->pub_open && !pub_fwd_open(dp, p, in)) {
+		tern_msg_free(&in->pub, in->msg);
+		in->msg = NULL;
+		in->msg_ready = false;
+		in->last_seq = seq;
+		return true;
+	}
+	/* Forwarded: numbered here like any local publish (seq is the
+	 * forwarding stream's); imported: with its home's numbers. */
+	int64_t rv = in->fwd ? tern_publish(&in->pub, in->msg)
+			     : tern__publish_remote(&in->pub, in->msg);
 
 	if (rv == TERN_EBACKPRESSURE) {
 		in->blocked++;
@@ -209,7 +253,7 @@ static bool deliver(struct dp *dp, struct dp_port *p, struct dp_in *in, struct r
 	struct tern_net_view v;
 	struct tern_net_ent e;
 
-	if (in->msg_ready && !msg_publish(p, in))
+	if (in->msg_ready && !msg_publish(dp, p, in))
 		return false;
 	/* Checked when it arrived: this cannot fail, but costs little. */
 	if (tern_net_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, 0,
@@ -253,7 +297,7 @@ static bool deliver(struct dp *dp, struct dp_port *p, struct dp_in *in, struct r
 			msg->size = e.size;
 			msg->tags_len = e.tags_len;
 			in->msg_ready = true;
-			if (!msg_publish(p, in))
+			if (!msg_publish(dp, p, in))
 				return false;
 		}
 	}
@@ -273,7 +317,8 @@ uint32_t dp_in_poll(struct dp *dp, struct dp_port *p, int64_t now)
 			if (in->req_ns == 0 || now - in->req_ns >= p->hb_ns) {
 				const char *name = in->pub.t->name;
 				in->req_ns = now;
-				dp_net_ctl(p, TERN_NET_REQ, 0, dp_in_id(p, k), rx_window(p->cfg),
+				dp_net_ctl(p, TERN_NET_REQ, in->fwd ? TERN_NET_F_FWD : 0,
+					   dp_in_id(p, k), rx_window(p->cfg),
 					   in->last_seq ? in->last_seq + 1 : 0, name,
 					   (uint16_t)strnlen(name, TERN_NET_NAME_MAX - 1));
 			}

@@ -49,6 +49,7 @@ static void refuse(struct dp_port *p, uint32_t stream, int code, const char *fmt
 void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 {
 	const struct tern_port_cfg *pc = p->cfg;
+	const bool fwd = (v->h.flags & TERN_NET_F_FWD) != 0;
 	char name[TERN_NET_NAME_MAX], err[256];
 	struct dp_out *o = out_find(p, v->h.stream);
 	struct tern__topic *t;
@@ -67,14 +68,25 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 	}
 	if (v->h.stream == 0 || tern_topic_validate(name, false) != 0)
 		return refuse(p, v->h.stream, EINVAL, "bad topic name '%s'", name);
-	for (k = 0; k < pc->n_exports; k++)
-		if (tern_topic_match(pc->exports[k], name))
-			break;
-	if (k == pc->n_exports)
-		return refuse(p, v->h.stream, EPERM, "topic '%s' is not exported on this port", name);
-	if (dp_net_importer(dp, name) != NULL)
-		return refuse(p, v->h.stream, EHOSTUNREACH,
-			      "topic '%s' is not homed here (imported from another node)", name);
+	if (fwd) {
+		/* The home asks for our publishes to a topic we import from it
+		 * through this very port. */
+		const char *via = dp_net_importer(dp, name);
+		if (via == NULL || strcmp(via, pc->name) != 0)
+			return refuse(p, v->h.stream, EPERM,
+				      "topic '%s' is not imported from you through this port", name);
+	} else {
+		for (k = 0; k < pc->n_exports; k++)
+			if (tern_topic_match(pc->exports[k], name))
+				break;
+		if (k == pc->n_exports)
+			return refuse(p, v->h.stream, EPERM,
+				      "topic '%s' is not exported on this port", name);
+		if (dp_net_importer(dp, name) != NULL)
+			return refuse(p, v->h.stream, EHOSTUNREACH,
+				      "topic '%s' is not homed here (imported from another node)",
+				      name);
+	}
 	id = dp_index_topic_find(dp, name);
 	if (id < 0)
 		return refuse(p, v->h.stream, ENOENT, "no topic '%s' on this node (yet)", name);
@@ -90,7 +102,8 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 	if (o->frames == NULL || o->sub.slot_of_topic == NULL)
 		return refuse(p, v->h.stream, ENOMEM, "no memory for a stream of '%s'", name);
 	o->sub_id = dp->cfg->max_subs + dp->cfg->n_rules + p->index * DP_NET_STREAMS_MAX + k;
-	if (dp_sub_create(dp, o->sub_id, p->client_id, name, TERN_POLICY_BACKPRESSURE,
+	if (dp_sub_create(dp, o->sub_id, p->client_id, name,
+			  TERN_POLICY_BACKPRESSURE | (fwd ? TERN__POLICY_FORWARD : 0),
 			  DP_NET_OUT_DEPTH, -1, err, sizeof(err)) < 0)
 		return refuse(p, v->h.stream, ENOSPC, "%s", err);
 	uint8_t *slots = o->sub.slot_of_topic;
@@ -116,7 +129,8 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 	o->msgs = o->gap_msgs = 0;
 	o->replaying = false;
 	t = tern__shm_topic(dp->shm, (uint32_t)id);
-	if (v->h.arg != 0 && v->h.arg <= t->seq && dp_storage_stores(dp, name)) {
+	o->fwd = fwd;
+	if (!fwd && v->h.arg != 0 && v->h.arg <= t->seq && dp_storage_stores(dp, name)) {
 		/* A stored topic resumes from the log: the stream's
 		 * subscription replays from the seq the receiver asks for and
 		 * hands over to live as a local replay does (bus_replay.c; its
@@ -134,7 +148,7 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 			       tern_errmsg());
 		}
 	}
-	if (!o->replaying && v->h.arg != 0 && v->h.arg <= t->seq) {
+	if (!fwd && !o->replaying && v->h.arg != 0 && v->h.arg <= t->seq) {
 		/* Live only: what was published before this stream is not in
 		 * any window, nor in a log. */
 		o->gap_msgs = t->seq - v->h.arg + 1;
@@ -143,9 +157,13 @@ void dp_out_req(struct dp *dp, struct dp_port *p, const struct tern_net_view *v)
 		       (unsigned long long)t->seq, (unsigned long long)v->h.arg,
 		       (unsigned long long)t->seq);
 	}
-	DP_LOG(NOTICE, "port.%s: sending '%s' to %s (stream %u)", pc->name, name, p->peer_name,
-	       o->stream);
+	DP_LOG(NOTICE, "port.%s: sending %s'%s' to %s (stream %u)", pc->name,
+	       fwd ? "our publishes to " : "", name, p->peer_name, o->stream);
 	sender_status(p, o, dp_net_now());
+	/* We are the home of what we send: take the peer's own publishes to
+	 * it in return, to number them here (one order on every node). */
+	if (!fwd)
+		dp_in_open(dp, p, (uint32_t)id, true);
 }
 
 void dp_out_status(struct dp_port *p, const struct tern_net_view *v)
@@ -294,6 +312,9 @@ void dp_out_close(struct dp *dp, struct dp_port *p, struct dp_out *o)
 	if (dp_sub_delete(dp, o->sub_id, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "port.%s: closing a stream: %s", p->cfg->name, err);
 	o->live = false;
+	for (unsigned k = 0; !o->fwd && k < DP_NET_STREAMS_MAX; k++)
+		if (p->ins[k].state != DP_IN_OFF && p->ins[k].fwd && p->ins[k].topic_id == o->topic_id)
+			dp_in_close(dp, p, &p->ins[k]);
 	DP_LOG(NOTICE, "port.%s: stopped sending '%s' to %s (%llu messages)", p->cfg->name,
 	       o->topic_id < dp->shm->max_topics ? tern__shm_topic(dp->shm, o->topic_id)->name
 						  : "?", p->peer_name, (unsigned long long)o->msgs);

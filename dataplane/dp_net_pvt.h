@@ -30,6 +30,7 @@
 struct dp_out {
 	bool live;
 	bool replaying;             /* started in the log (a stored topic resumed) */
+	bool fwd;                   /* the node's publishes to a topic it imports, going home */
 	uint32_t stream;            /* the receiver's id */
 	uint64_t epoch;             /* this stream's incarnation (DATA and STATUS arg) */
 	uint32_t topic_id, topic_inc;
@@ -52,6 +53,11 @@ enum dp_in_state { DP_IN_OFF = 0, DP_IN_REQ, DP_IN_ACTIVE };
 
 struct dp_in {
 	enum dp_in_state state;
+	/* Forwarded publishes: on the home node, what the peer's publishers
+	 * sent to this topic of ours, published here (numbered here) in the
+	 * order of the peer's forwarding stream; seqs below are that stream's. */
+	bool fwd;
+	bool pub_open;              /* pub is one of the topic's publishers */
 	uint32_t topic_id, topic_inc;
 	struct tern_pub pub;
 	uint32_t session;           /* the sender's, once ACTIVE */
@@ -141,7 +147,8 @@ uint32_t dp_out_poll(struct dp *dp, struct dp_port *p, int64_t now);
 void dp_out_close(struct dp *dp, struct dp_port *p, struct dp_out *o);
 
 /* dp_net_in.c */
-void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id);
+/* fwd: the peer's publishes to our topic (we are its home), not an import */
+void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id, bool fwd);
 void dp_in_close(struct dp *dp, struct dp_port *p, struct dp_in *in);
 /* Back to asking (the sender's session ended): resumes after last_seq. */
 void dp_in_reset(struct dp_port *p, struct dp_in *in);

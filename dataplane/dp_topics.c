@@ -128,7 +128,7 @@ static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struc
 	pending_begin(t);
 	t->pending[t->n_pending] = (struct tern__fanout){
 		.ring = l->ring, .link_id = li, .policy = (uint8_t)s->policy,
-		.slot = (uint8_t)slot,
+		.slot = (uint8_t)slot, .forward = (uint8_t)s->forward,
 	};
 	t->n_pending++;
 	pending_end(t);
@@ -316,9 +316,12 @@ int dp_pub_open(struct dp *dp, uint32_t topic, uint32_t client, bool exclusive,
 		return ERR(-EINVAL, "no client %u", client);
 	if (c->n_pubs >= DP_MAX_PUBS_PER_CLIENT)
 		return ERR(-ENOSPC, "client %u has %d publishers", client, DP_MAX_PUBS_PER_CLIENT);
-	if (t->excl_owner > dp->cfg->max_clients + 1 && client + 1 != t->excl_owner)
-		return ERR(-EPERM, "topic '%s' is imported from another node through [port.%s]: "
-			   "its home node numbers it, publish there", t->name,
+	/* An imported topic's publishers are forwarded to its home node, which
+	 * numbers them (bus_pub.c): they share the topic with the import. */
+	if (t->imported && exclusive)
+		return ERR(-EBUSY, "topic '%s' is imported from another node through [port.%s]: "
+			   "its publishers are forwarded to its home node and share the topic "
+			   "there, so none can be exclusive", t->name,
 			   dp_net_importer(dp, t->name) ? dp_net_importer(dp, t->name) : "?");
 	if (t->excl_owner != 0)
 		return ERR(-EBUSY, "topic '%s' has an exclusive publisher", t->name);
@@ -371,6 +374,8 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 		return ERR(-EINVAL, "bad pattern '%s'", pattern);
 	if (depth == 0 || (depth & (depth - 1)) != 0 || depth > (1u << 20))
 		return ERR(-EINVAL, "depth %u is not a power of two up to 2^20", depth);
+	uint32_t forward = (policy & TERN__POLICY_FORWARD) != 0;
+	policy &= ~TERN__POLICY_FORWARD;
 	if (policy > TERN_POLICY_BACKPRESSURE)
 		return ERR(-EINVAL, "bad policy %u", policy);
 
@@ -400,6 +405,7 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 	s->pend_link = TERN_NONE;
 	s->client_id = client;
 	s->policy = policy;
+	s->forward = forward;
 	s->depth = depth;
 	snprintf(s->pattern, sizeof(s->pattern), "%s", pattern);
 	s->state = TERN__LIVE;

@@ -27,7 +27,7 @@ local VERSION = 1
 
 local types = { [1] = "DATA", [2] = "STATUS", [3] = "NAK", [4] = "HELLO", [5] = "REQ",
                 [6] = "REFUSE" }
-local F_SENDER, F_RETRANS, F_KNOWN = 0x1, 0x2, 0x3
+local F_SENDER, F_RETRANS, F_FWD, F_KNOWN = 0x1, 0x2, 0x4, 0x7
 local E_LAST, E_KNOWN = 0x1, 0x1
 
 local f = tern.fields
@@ -39,6 +39,8 @@ f.flags_sender = ProtoField.bool("tern.flags.sender", "Sender", 16, nil, F_SENDE
     "STATUS from the stream's sender: seq is its next frame seq")
 f.flags_retrans = ProtoField.bool("tern.flags.retrans", "Retransmission", 16, nil, F_RETRANS,
     "DATA sent again after a NAK")
+f.flags_fwd = ProtoField.bool("tern.flags.fwd", "Forwarded publishes", 16, nil, F_FWD,
+    "REQ from the topic's home: the receiver's own publishes to it, forwarded home")
 f.count = ProtoField.uint16("tern.count", "Count", base.DEC, nil, nil,
     "DATA: entries; other types: body bytes")
 f.session = ProtoField.uint32("tern.session", "Session", base.HEX)
@@ -187,6 +189,7 @@ local function dissect(tvb, pinfo, tree)
     local ft = t:add(f.flags, tvb(4, 2))
     ft:add(f.flags_sender, tvb(4, 2))
     ft:add(f.flags_retrans, tvb(4, 2))
+    ft:add(f.flags_fwd, tvb(4, 2))
     local ct = t:add(f.count, tvb(6, 2))
     local st = t:add(f.session, tvb(8, 4))
     t:add(f.stream, tvb(12, 4))
@@ -272,8 +275,9 @@ local function dissect(tvb, pinfo, tree)
         elseif ty == 4 then
             info = string.format("HELLO \"%s\" echo %s held %d ns", text, tostring(arg), stream)
         elseif ty == 5 then
-            info = string.format("REQ stream %d \"%s\" from %s", stream, text,
-                tostring(arg) == "0" and "live" or tostring(arg))
+            info = string.format("REQ stream %d \"%s\" from %s%s", stream, text,
+                tostring(arg) == "0" and "live" or tostring(arg),
+                bit.band(flags, F_FWD) ~= 0 and " (forwarded publishes)" or "")
         elseif ty == 6 then
             info = string.format("REFUSE stream %d errno %s \"%s\"", stream, tostring(arg), text)
         else

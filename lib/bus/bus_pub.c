@@ -153,11 +153,21 @@ static inline uint32_t adopt_pending(struct tern__topic *t)
 	return t->n_active;
 }
 
-/* remote: a message numbered on its home node (tern__publish_remote()),
- * a constant at each call site, so the local path pays nothing for it. */
+/* mode, a constant at each call site, so the local path pays nothing:
+ *   PUB_LOCAL:   an ordinary publish, numbered here;
+ *   PUB_REMOTE:  a message numbered on its home node, delivered by an
+ *                import (tern__publish_remote()), to every link but the
+ *                forwarding one;
+ *   PUB_FORWARD: a local publish on an imported topic: numbered fwd_seq
+ *                and given to the forwarding link alone, which carries it
+ *                to the home node to be numbered there (docs/transport.md);
+ *                without one yet, the publisher waits (backpressure). */
+enum pub_mode { PUB_LOCAL, PUB_REMOTE, PUB_FORWARD };
+
 static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
-				     struct tern_msg *msg, const bool remote)
+				     struct tern_msg *msg, const enum pub_mode mode)
 {
+	const bool remote = mode == PUB_REMOTE;
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
 	struct rte_mbuf *m = tern__mbuf(msg);
@@ -172,12 +182,14 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 			return -EALREADY;
 		if (msg->seq > t->seq_limit)
 			return TERN_EBACKPRESSURE;
-	} else if (unlikely(t->seq >= t->seq_limit)) {
+	} else if (mode == PUB_LOCAL && unlikely(t->seq >= t->seq_limit)) {
 		return TERN_EBACKPRESSURE;
 	}
 	n = adopt_pending(t);
 	for (i = 0; i < n; i++) {
 		struct tern__fanout *f = &t->active[i];
+		if (mode != PUB_LOCAL && f->forward != (mode == PUB_FORWARD))
+			continue;
 		if (likely(link_room(f, 1) != 0)) {
 			mask |= UINT64_C(1) << i;
 			holders |= UINT64_C(1) << f->slot;
@@ -188,11 +200,16 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 		}
 	}
 
+	if (mode == PUB_FORWARD && mask == 0)
+		return TERN_EBACKPRESSURE;      /* no way home yet */
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
 	if (remote) {
 		/* The home node's seq and send time; a jump is the gap the
 		 * subscriber sees (messages the link could not recover). */
 		t->seq = msg->seq;
+	} else if (mode == PUB_FORWARD) {
+		msg->seq = ++t->fwd_seq;        /* the forwarding stream's own numbers */
+		msg->send_ns = now;
 	} else {
 		msg->seq = ++t->seq;
 		/* Locally the library is the bus: it sends and accepts in one step. */
@@ -325,6 +342,14 @@ unsigned tern_publish_burst(struct tern_pub *p, struct tern_msg **msgs, unsigned
 	n = k;
 	if (n == 0 || tern__fenced(p->c))
 		return 0;
+	if (unlikely(t->imported)) {
+		/* Forwarded home one at a time: rare, and numbered there. */
+		topic_lock(t, p->owner);
+		for (k = 0; k < n && publish_locked(p, t, msgs[k], PUB_FORWARD) > 0; k++)
+			;
+		topic_unlock(t);
+		return k;
+	}
 	if (p->exclusive) {
 		k = publish_burst_locked(p, t, msgs, n);
 	} else {
@@ -346,10 +371,11 @@ int64_t tern_publish(struct tern_pub *p, struct tern_msg *msg)
 	if (!tern__msg_fits(p->c->shm, msg))
 		return TERN_EMSGSIZE;
 	if (p->exclusive) {
-		rv = publish_locked(p, t, msg, false);
+		rv = publish_locked(p, t, msg, PUB_LOCAL);
 	} else {
 		topic_lock(t, p->owner);
-		rv = publish_locked(p, t, msg, false);
+		rv = unlikely(t->imported) ? publish_locked(p, t, msg, PUB_FORWARD)
+					   : publish_locked(p, t, msg, PUB_LOCAL);
 		topic_unlock(t);
 	}
 	TERN_PROBE2(publish, p->topic_id, rv);
@@ -360,9 +386,12 @@ int64_t tern__publish_remote(struct tern_pub *p, struct tern_msg *msg)
 {
 	int64_t rv;
 
-	if (!tern__msg_fits(p->c->shm, msg) || msg->seq == 0 || !p->exclusive)
+	if (!tern__msg_fits(p->c->shm, msg) || msg->seq == 0)
 		return TERN_EMSGSIZE;
-	/* No USDT probe here: publish's is the applications' (tests list them). */
-	rv = publish_locked(p, p->t, msg, true);
+	/* No USDT probe here: publish's is the applications' (tests list them).
+	 * Shared: local publishers on the node forward through the same topic. */
+	topic_lock(p->t, p->owner);
+	rv = publish_locked(p, p->t, msg, PUB_REMOTE);
+	topic_unlock(p->t);
 	return rv;
 }

@@ -58,6 +58,8 @@
 #define TERN_BURST_MAX 32           /* messages per tern_publish_burst() */
 #define TERN_NONE UINT32_MAX
 #define TERN__PEND_COPY (UINT32_MAX - 1) /* sub->pend_link: a replay copy is being made */
+/* dp_sub_create's policy, or'ed: a forwarding subscription (tern__fanout.forward). */
+#define TERN__POLICY_FORWARD 0x100u
 
 enum tern__state { TERN__FREE = 0, TERN__LIVE = 1, TERN__RETIRING = 2, TERN__ORPHAN = 3 };
 
@@ -67,6 +69,10 @@ struct tern__fanout {
 	uint32_t link_id;
 	uint8_t policy;             /* enum tern_policy */
 	uint8_t slot;               /* the link's bit in tern_msg.holders__ */
+	/* A forwarding link: on an imported topic, local publishes go to it
+	 * alone (on their way to the topic's home node), the import's to
+	 * every other (bus_pub.c). */
+	uint8_t forward;
 	uint32_t cons_cache;        /* a past value of ring->cons.tail (bus_pub.c) */
 };
 
@@ -86,6 +92,12 @@ struct tern__topic {
 	/* Written by tern-dataplane, read by publishers: a seqlock (odd: writing). */
 	volatile uint32_t pending_gen;
 	uint32_t n_pending;
+	/* Imported from another node (tern-dataplane sets it): its home
+	 * numbers it, so a local publish is numbered fwd_seq and goes to the
+	 * forwarding link only, to be published at home and come back. */
+	uint32_t imported;
+	uint32_t pad_;
+	uint64_t fwd_seq;
 	struct tern__fanout active[TERN_FANOUT_MAX] __rte_cache_aligned;
 	struct tern__fanout pending[TERN_FANOUT_MAX] __rte_cache_aligned;
 	/* Cold, written by tern-dataplane. */
@@ -144,6 +156,7 @@ struct tern__sub {
 	uint32_t client_id;
 	uint32_t policy;
 	uint32_t depth;
+	uint32_t forward;           /* its links forward local publishes (tern__fanout) */
 	char pattern[TERN_NAME_MAX];
 	uint32_t links[TERN_SUB_LINKS_MAX];
 	struct rte_mbuf *held[TERN_HELD_MAX] __rte_cache_aligned;

@@ -48,7 +48,9 @@ enum tern_net_type {
 /* hdr.flags */
 #define TERN_NET_F_SENDER 0x0001        /* STATUS from the stream's sender: seq = its next frame seq */
 #define TERN_NET_F_RETRANS 0x0002       /* DATA sent again after a NAK */
-#define TERN_NET_F_KNOWN 0x0003
+#define TERN_NET_F_FWD 0x0004           /* REQ from a topic's home: send me your node's
+                                         * publishes to it (they are forwarded home) */
+#define TERN_NET_F_KNOWN 0x0007
 
 /* ent.flags */
 #define TERN_NET_E_LAST 0x0001          /* this piece ends its message */

@@ -109,11 +109,7 @@ net_cleanup() {
 trap net_cleanup EXIT
 trap 'exit 143' TERM INT HUP
 
-fail() { echo "FAIL: $*"; exit 1; }
-pass() { echo "ok: $*"; }
-jget() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(eval("d"+sys.argv[1]))' "$1"; }
-expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; pass "$3 = $2"; }
-bg() { "$@" & CHILDREN+=($!); }
+source "$(dirname "${BASH_SOURCE[0]}")/helpers.sh"
 wait_file() { for _ in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "timeout waiting for $1"; }
 # wait_log NODE TEXT SECONDS
 wait_log() {

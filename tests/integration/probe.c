@@ -27,7 +27,8 @@
  * --after-fence SEC (a zombie that lingers, holding what it has).  A pub
  * refused because the dataplane drains to stop (tern_status() says
  * TERN_ESHUTDOWN) prints {"published": N, "refused": ...} and exits 6.
- * sub counts payload_breaks: messages whose payload (the publisher's
+ * sub prints a digest of every (seq, payload, tags) it saw, to compare nodes;
+ * it counts payload_breaks: messages whose payload (the publisher's
  * running index) does not follow the previous one: with one publisher,
  * messages that are not its own.
  */
@@ -268,8 +269,19 @@ static int cmd_create(struct tern_client *c, const char *topic)
 
 #define MAX_TOPICS 1024
 
+/* FNV-1a, 64 bits: a digest of what a subscriber saw, seq by seq. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 {
+	uint64_t digest = UINT64_C(0xcbf29ce484222325);
 	struct tern_sub_opts so = { .policy = o.policy, .depth = o.depth, .want_fd = o.fd,
 				    .start = o.start, .start_value = o.start_value };
 	static uint64_t last[MAX_TOPICS];
@@ -317,6 +329,9 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 					disorder++;
 			}
 			*l = m->seq;
+			/* What each seq carried, so nodes can be compared. */
+			digest = fnv(digest, &m->seq, sizeof(m->seq));
+			digest = fnv(digest, tern_msg_data(m), (size_t)m->size + m->tags_len);
 			if (m->size >= sizeof(uint64_t)) {
 				uint64_t idx;
 				memcpy(&idx, tern_msg_data(m), sizeof(idx));
@@ -360,13 +375,13 @@ static int cmd_sub(struct tern_client *c, const char *pattern, uint64_t n)
 	printf("{\"received\":%llu,\"gaps\":%llu,\"disorder\":%llu,\"first_seq\":%llu,"
 	       "\"last_seq\":%llu,\"wakeups\":%llu,\"mean_event_to_recv_ns\":%lld,"
 	       "\"tag_missing\":%llu,\"bad_times\":%llu,\"payload_breaks\":%llu,"
-	       "\"stats\":{\"received\":%llu,\"dropped\":%llu,\"queued\":%llu,"
-	       "\"topics\":%u,\"held\":%u}}\n",
+	       "\"digest\":\"%016llx\",\"stats\":{\"received\":%llu,\"dropped\":%llu,"
+	       "\"queued\":%llu,\"topics\":%u,\"held\":%u}}\n",
 	       (unsigned long long)got, (unsigned long long)gaps, (unsigned long long)disorder,
 	       (unsigned long long)first, (unsigned long long)lastseq, (unsigned long long)wakes,
 	       got ? (long long)(lat_sum / (int64_t)got) : 0LL, (unsigned long long)tag_miss,
 	       (unsigned long long)bad_event, (unsigned long long)breaks,
-	       (unsigned long long)st.received, (unsigned long long)st.dropped,
+	       (unsigned long long)digest, (unsigned long long)st.received, (unsigned long long)st.dropped,
 	       (unsigned long long)st.queued, st.topics, st.held);
 	fflush(stdout);
 	if (o.hold)
