@@ -63,6 +63,8 @@ static int usage_to(FILE *f, const char *why)
             "  server info           limits, what is used, hugepage bytes per unit\n"
             "  link stats            node links: frames, bytes, NAKs, retransmits, gaps (-c)\n"
             "  node list             the peer nodes and whether their links are up (-c)\n"
+            "  link fault PORT [loss=R] [dup=R] [reorder=R] [delay_us=N]\n"
+            "                        a port's fault injection now, or set (R: 5%%, 250ppm; -c)\n"
             "  -c FILE    node config naming the control socket (default: built-in)\n"
             "  -s SOCKET  the control socket itself (else $TERN_SOCKET, else the config's)\n"
             "  --json     print JSON on stdout\n"
@@ -73,6 +75,11 @@ static int usage_to(FILE *f, const char *why)
 static int usage(const char *why)
 {
     return usage_to(stderr, why);
+}
+
+int ternctl_usage_error(const char *why)
+{
+    return usage(why);
 }
 
 static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -482,7 +489,7 @@ static int server_info(int fd)
 
 enum cmd { CMD_TOPIC_CREATE, CMD_TOPIC_DELETE, CMD_TOPIC_LIST, CMD_SUB_LIST, CMD_STATS,
            CMD_SERVER_INFO, CMD_TOPIC_INFO, CMD_CLIENT_LIST, CMD_HEALTH,
-           CMD_LINK_STATS, CMD_NODE_LIST };
+           CMD_LINK_STATS, CMD_NODE_LIST, CMD_LINK_FAULT };
 
 /* Parse the words after the options.  @return the command, or -1 after
  * printing why (usage). */
@@ -516,12 +523,14 @@ static int parse_cmd(int argc, char **argv, const char **arg)
         cmd = CMD_HEALTH;
     else if (!strcmp(a, "link") && b && !strcmp(b, "stats"))
         cmd = CMD_LINK_STATS;
+    else if (!strcmp(a, "link") && b && !strcmp(b, "fault"))
+        cmd = CMD_LINK_FAULT, need = 1, opt_arg = 4;
     else if (!strcmp(a, "node") && b && !strcmp(b, "list"))
         cmd = CMD_NODE_LIST;
     if (cmd < 0) {
         static const struct { const char *word, *subs; } groups[] = {
             { "topic", "create, delete, info, list" }, { "sub", "list" }, { "server", "info" },
-            { "client", "list" }, { "link", "stats" }, { "node", "list" },
+            { "client", "list" }, { "link", "stats, fault" }, { "node", "list" },
         };
         char why[160];
 
@@ -620,14 +629,17 @@ int main(int argc, char **argv)
     if (watch && cmd != CMD_STATS)
         return usage("--watch goes with stats");
 
-    if (cmd == CMD_LINK_STATS || cmd == CMD_NODE_LIST) {
+    if (cmd == CMD_LINK_STATS || cmd == CMD_NODE_LIST || cmd == CMD_LINK_FAULT) {
         /* From the dataplane's telemetry: the config names its file prefix. */
         if (sock)
-            return usage("link stats / node list read the dataplane: give -c NODE.ini");
+            return usage("link stats / fault and node list reach the dataplane: give -c "
+                         "NODE.ini");
         if (tern_config_load(&cfg, cfg_path, err, sizeof(err)) < 0) {
             fprintf(stderr, "%s", err);
             return fail(-EINVAL, "bad config %s", cfg_path ? cfg_path : "(built-in)");
         }
+        if (cmd == CMD_LINK_FAULT)
+            return ternctl_link_fault(&cfg, arg, argv + optind + 3, argc - optind - 3, json);
         return ternctl_links(&cfg, json, cmd == CMD_NODE_LIST);
     }
     if (!sock && !cfg_path)

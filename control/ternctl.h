@@ -29,6 +29,11 @@ void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json);
 /* ternctl_links.c: link stats (nodes false) or node list; the exit code. */
 struct tern_config;
 int ternctl_links(const struct tern_config *cfg, bool json, bool nodes);
+/* ternctl.c: print why with the usage (and as JSON with --json); returns 2. */
+int ternctl_usage_error(const char *why);
+/* ternctl_links.c: link fault NAME [KEY=VALUE...]; the exit code. */
+int ternctl_link_fault(const struct tern_config *cfg, const char *port, char **sets, int n,
+                       bool json);
 /* A JSON string literal for s (quotes included). */
 void ternctl_json_str(FILE *f, struct tern_str s);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ternctl link stats / node list: the node links as tern-dataplane counts
+ * ternctl link stats / node list / link fault: the node links as tern-dataplane counts
  * them, read from its DPDK telemetry socket (/tern/ports, see
  * docs/transport.md) rather than through tern-control, which has no part
  * in the data between nodes.  The socket is DPDK's own
@@ -128,6 +128,18 @@ static const char *const counters[] = {
     "peer_restarts", "fault_lost", "fault_duped", "fault_late", "rtt_ns", "rtt_last_ns",
 };
 
+/* An error: on stderr, and as a JSON object on stdout with --json. */
+static int refused(int rv, const char *why, bool json)
+{
+    if (json) {
+        printf("{\"status\":%d,\"error\":", rv);
+        ternctl_json_str(stdout, tern_str_from_cstr(why));
+        printf("}\n");
+    }
+    fprintf(stderr, "ternctl: %s\n", why);
+    return 1;
+}
+
 int ternctl_links(const struct tern_config *cfg, bool json, bool nodes)
 {
     static char reply[REPLY_MAX];
@@ -141,15 +153,8 @@ int ternctl_links(const struct tern_config *cfg, bool json, bool nodes)
                  "tern-dataplane?)");
         rv = n;
     }
-    if (rv < 0) {
-        if (json) {
-            printf("{\"status\":%d,\"error\":", rv);
-            ternctl_json_str(stdout, tern_str_from_cstr(why));
-            printf("}\n");
-        }
-        fprintf(stderr, "ternctl: %s\n", why);
-        return 1;
-    }
+    if (rv < 0)
+        return refused(rv, why, json);
     if (json) {
         printf("{\"%s\":[", nodes ? "nodes" : "links");
         for (int i = 0; i < n; i++) {
@@ -183,5 +188,61 @@ int ternctl_links(const struct tern_config *cfg, bool json, bool nodes)
         for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++)
             printf("  %-15s %s\n", counters[k], field(obj[i], counters[k], v, sizeof(v)));
     }
+    return 0;
+}
+
+/* link fault NAME [loss=R] [dup=R] [reorder=R] [delay_us=N]: the port's
+ * fault injection, changed by the settings given (rates as in the config),
+ * through /tern/port_faults; with none, as it is. */
+int ternctl_link_fault(const struct tern_config *cfg, const char *port, char **sets, int n,
+                       bool json)
+{
+    static char reply[REPLY_MAX];
+    char cmd[512], why[600], v[4][32];
+    static const char *const keys[] = { "loss_ppm", "dup_ppm", "reorder_ppm", "delay_us" };
+    int len, rv;
+
+    len = snprintf(cmd, sizeof(cmd), "/tern/port_faults,%s", port);
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(sets[i], '=');
+        uint32_t x;
+        char *end;
+        if (eq && !strncmp(sets[i], "delay_us=", 9)) {
+            unsigned long d = strtoul(eq + 1, &end, 10);
+            if (*end || end == eq + 1 || d > 1000000)
+                return ternctl_usage_error("delay_us: a number of microseconds, at most 1000000");
+            x = (uint32_t)d;
+        } else if (eq && (!strncmp(sets[i], "loss=", 5) || !strncmp(sets[i], "dup=", 4) ||
+                          !strncmp(sets[i], "reorder=", 8))) {
+            rv = tern_cfg_rate_ppm(eq + 1, &x);
+            if (rv < 0)
+                return ternctl_usage_error(rv == -ERANGE ? "rate out of range (at most 50%)"
+                                           : "a rate is N%, N.M% or Nppm (e.g. 5%, 250ppm)");
+        } else {
+            return ternctl_usage_error("link fault NAME [loss=R] [dup=R] [reorder=R] "
+                                       "[delay_us=N]");
+        }
+        len += snprintf(cmd + len, sizeof(cmd) - (size_t)len, ",%.*s=%u",
+                        (int)(eq - sets[i]), sets[i], x);
+        if ((size_t)len >= sizeof(cmd))
+            return ternctl_usage_error("too long");
+    }
+    rv = tel_query(cfg, cmd, reply, sizeof(reply), why, sizeof(why));
+    /* {"/tern/port_faults": {"name": ...}}, or null for a refused command. */
+    if (rv == 0 && (strstr(reply, "\"/tern/port_faults\"") == NULL ||
+                    strstr(reply, "\"name\"") == NULL)) {
+        snprintf(why, sizeof(why), "no port '%s' in this node (or a bad setting)", port);
+        rv = -EINVAL;
+    }
+    if (rv < 0)
+        return refused(rv, why, json);
+    for (int k = 0; k < 4; k++)
+        field(reply, keys[k], v[k], sizeof(v[k]));
+    if (json)
+        printf("{\"name\":\"%s\",\"loss_ppm\":%s,\"dup_ppm\":%s,\"reorder_ppm\":%s,"
+               "\"delay_us\":%s}\n", port, v[0], v[1], v[2], v[3]);
+    else
+        printf("port.%s faults: loss %s ppm, dup %s ppm, reorder %s ppm, delay %s us\n", port,
+               v[0], v[1], v[2], v[3]);
     return 0;
 }

@@ -113,6 +113,10 @@ static int port_start(struct dp *dp, struct dp_port *p, unsigned index)
 		p->stream_tag = (uint32_t)rte_rand() & 0xffffff;
 	while (p->stream_tag == 0);
 	p->rng = pc->fault_seed ? pc->fault_seed : 1;
+	p->f_loss = pc->fault_loss_ppm;
+	p->f_dup = pc->fault_dup_ppm;
+	p->f_reorder = pc->fault_reorder_ppm;
+	p->f_delay_us = pc->fault_delay_us;
 	p->hb_ns = (int64_t)pc->heartbeat_ms * 1000000;
 	p->timeout_ns = (int64_t)pc->link_timeout_ms * 1000000;
 	/* Our client slot for this port's publishers and subscriptions, past
@@ -373,17 +377,22 @@ static inline uint32_t rnd_ppm(struct dp_port *p)
 
 /* Fault injection, off unless configured: loss, duplication, reordering
  * (held back up to 200 us) and a fixed delay, in the receive path. */
+static inline uint32_t fault(const uint32_t *f)
+{
+	return __atomic_load_n(f, __ATOMIC_RELAXED);  /* the telemetry thread writes it */
+}
+
 static void rx_faults(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64_t now)
 {
-	const struct tern_port_cfg *pc = p->cfg;
-	int64_t delay = (int64_t)pc->fault_delay_us * 1000;
+	uint32_t loss = fault(&p->f_loss), dup = fault(&p->f_dup), late = fault(&p->f_reorder);
+	int64_t delay = (int64_t)fault(&p->f_delay_us) * 1000;
 
-	if (pc->fault_loss_ppm && rnd_ppm(p) < pc->fault_loss_ppm) {
+	if (loss && rnd_ppm(p) < loss) {
 		p->st.fault_lost++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (pc->fault_dup_ppm && rnd_ppm(p) < pc->fault_dup_ppm) {
+	if (dup && rnd_ppm(p) < dup) {
 		p->st.fault_duped++;
 		rte_pktmbuf_refcnt_update(m, 1);
 		if (p->n_late < DP_NET_LATE_MAX) {
@@ -393,7 +402,7 @@ static void rx_faults(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int6
 			rte_pktmbuf_free(m);
 		}
 	}
-	if (pc->fault_reorder_ppm && rnd_ppm(p) < pc->fault_reorder_ppm) {
+	if (late && rnd_ppm(p) < late) {
 		p->st.fault_late++;
 		delay += 1000 + (int64_t)(rnd_ppm(p) % 200) * 1000;
 	}
@@ -409,8 +418,8 @@ static uint32_t port_poll(struct dp *dp, struct dp_port *p, int64_t now)
 {
 	struct rte_mbuf *rx[DP_NET_BURST];
 	uint16_t n = rte_eth_rx_burst(p->port_id, 0, rx, DP_NET_BURST);
-	bool faults = p->cfg->fault_loss_ppm | p->cfg->fault_dup_ppm |
-		      p->cfg->fault_reorder_ppm | p->cfg->fault_delay_us;
+	bool faults = fault(&p->f_loss) | fault(&p->f_dup) | fault(&p->f_reorder) |
+		      fault(&p->f_delay_us);
 	uint32_t work = n;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -621,9 +630,57 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* /tern/port_faults,NAME[,loss=PPM][,dup=PPM][,reorder=PPM][,delay_us=US]:
+ * the port's fault injection, changed when values are given (each at most
+ * 50 %, delay at most 1 s), as it now is.  The telemetry socket is the
+ * dataplane's own, root's alone (ternctl link fault). */
+static int tel_port_faults(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[256], *save = NULL, *tok;
+	struct dp_port *p = NULL;
+	uint32_t v[4];
+
+	(void)cmd;
+	if (params == NULL || snprintf(buf, sizeof(buf), "%s", params) >= (int)sizeof(buf))
+		return -EINVAL;
+	tok = strtok_r(buf, ",", &save);
+	for (unsigned i = 0; tok && i < dp_n_ports; i++)
+		if (strcmp(dp_ports[i].cfg->name, tok) == 0)
+			p = &dp_ports[i];
+	if (p == NULL)
+		return -EINVAL;
+	v[0] = p->f_loss, v[1] = p->f_dup, v[2] = p->f_reorder, v[3] = p->f_delay_us;
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		static const char *const keys[] = { "loss=", "dup=", "reorder=", "delay_us=" };
+		unsigned k;
+		char *end;
+		for (k = 0; k < 4 && strncmp(tok, keys[k], strlen(keys[k])) != 0; k++)
+			;
+		if (k == 4)
+			return -EINVAL;
+		unsigned long x = strtoul(tok + strlen(keys[k]), &end, 10);
+		if (*end || end == tok + strlen(keys[k]) || x > (k == 3 ? 1000000ul : 500000ul))
+			return -EINVAL;
+		v[k] = (uint32_t)x;
+	}
+	__atomic_store_n(&p->f_loss, v[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&p->f_dup, v[1], __ATOMIC_RELAXED);
+	__atomic_store_n(&p->f_reorder, v[2], __ATOMIC_RELAXED);
+	__atomic_store_n(&p->f_delay_us, v[3], __ATOMIC_RELAXED);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", p->cfg->name);
+	rte_tel_data_add_dict_u64(d, "loss_ppm", v[0]);
+	rte_tel_data_add_dict_u64(d, "dup_ppm", v[1]);
+	rte_tel_data_add_dict_u64(d, "reorder_ppm", v[2]);
+	rte_tel_data_add_dict_u64(d, "delay_us", v[3]);
+	return 0;
+}
+
 int dp_net_telemetry_init(void)
 {
-	return rte_telemetry_register_cmd("/tern/ports", tel_ports,
-					  "Node links, one dict per [port.NAME]: peer, state, "
-					  "frames, bytes, NAKs, retransmits, stalls, gaps, faults");
+	int rv = rte_telemetry_register_cmd("/tern/ports", tel_ports,
+					    "Node links, one dict per [port.NAME]: peer, state, "
+					    "frames, bytes, NAKs, retransmits, stalls, gaps, faults");
+	return rv ? rv : rte_telemetry_register_cmd("/tern/port_faults", tel_port_faults,
+		"Fault injection of a port: NAME[,loss=PPM][,dup=PPM][,reorder=PPM][,delay_us=US]");
 }

@@ -104,6 +104,9 @@ struct dp_port {
 	char peer_name[64];
 	bool up;
 	int64_t last_rx_ns, hello_ns;
+	/* Fault injection now: from the config, changed at run time through
+	 * telemetry (/tern/port_faults, ternctl link fault). */
+	uint32_t f_loss, f_dup, f_reorder, f_delay_us;
 	/* Round trip from HELLOs: the peer's last one (its send time, when it
 	 * came), echoed in ours; ours echoed back gives the RTT. */
 	uint64_t peer_hello_ts;

@@ -152,6 +152,9 @@ extern const char tern_config_default_ini[];
  *   first (until errbuf is full).  Not thread-safe: it sets libinih options.
  */
 int tern_config_load(struct tern_config *cfg, const char *path, char *errbuf, size_t errlen);
+/* A fault rate as the config writes it (N%, N.M% or Nppm, at most 50 %):
+ * 0 with *ppm set, -EINVAL (not a rate) or -ERANGE. */
+int tern_cfg_rate_ppm(const char *v, uint32_t *ppm);
 
 /**
  * Internal (tests, fuzzing): tern_config_load() on len bytes of INI text,

@@ -33,6 +33,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,19 +190,18 @@ static bool parse_mac(const char *v, uint8_t mac[6])
 }
 
 /* N%, N.M% (up to 4 decimals: 0.0001% is 1 ppm) or Nppm, at most 50%. */
-static bool parse_ppm(struct tern__cfg_state *st, const char *sec, const char *key,
-                      const char *v, uint32_t *out)
+int tern_cfg_rate_ppm(const char *v, uint32_t *out)
 {
     const char *p = v;
     uint64_t whole = 0, frac = 0, ppm;
     unsigned nfrac = 0;
 
     if (!isdigit((unsigned char)*p))
-        goto bad;
+        return -EINVAL;
     for (; isdigit((unsigned char)*p); p++) {
         whole = whole * 10 + (uint64_t)(*p - '0');
         if (whole > PORT_FAULT_MAX_PPM)
-            goto range;     /* too much as ppm, and so as % */
+            return -ERANGE;     /* too much as ppm, and so as % */
     }
     if (strcmp(p, "ppm") == 0) {
         ppm = whole;
@@ -209,30 +209,36 @@ static bool parse_ppm(struct tern__cfg_state *st, const char *sec, const char *k
         if (*p == '.') {
             p++;
             if (!isdigit((unsigned char)*p))
-                goto bad;
+                return -EINVAL;
             for (; isdigit((unsigned char)*p); p++) {
                 if (++nfrac > 4)
-                    goto bad;
+                    return -EINVAL;
                 frac = frac * 10 + (uint64_t)(*p - '0');
             }
         }
         if (strcmp(p, "%") != 0)
-            goto bad;
+            return -EINVAL;
         for (; nfrac < 4; nfrac++)
             frac *= 10;
         ppm = whole * 10000 + frac;
     }
     if (ppm > PORT_FAULT_MAX_PPM)
-        goto range;
+        return -ERANGE;
     *out = (uint32_t)ppm;
-    return true;
-bad:
-    tern__cfg_err(st, st->lineno, sec, key,
-                  "expected a rate as N%%, N.M%% or Nppm (e.g. 5%%, 0.5%%, 250ppm), not '%s'", v);
-    return false;
-range:
-    tern__cfg_err(st, st->lineno, sec, key, "out of range: %s (at most 50%%, 500000ppm)", v);
-    return false;
+    return 0;
+}
+
+static bool parse_ppm(struct tern__cfg_state *st, const char *sec, const char *key,
+                      const char *v, uint32_t *out)
+{
+    int rv = tern_cfg_rate_ppm(v, out);
+
+    if (rv == -EINVAL)
+        tern__cfg_err(st, st->lineno, sec, key, "expected a rate as N%%, N.M%% or Nppm "
+                      "(e.g. 5%%, 0.5%%, 250ppm), not '%s'", v);
+    else if (rv < 0)
+        tern__cfg_err(st, st->lineno, sec, key, "out of range: %s (at most 50%%, 500000ppm)", v);
+    return rv == 0;
 }
 
 static void add_pattern(struct tern__cfg_state *st, const char *sec, const char *key,

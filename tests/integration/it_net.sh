@@ -102,3 +102,34 @@ PY
 expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["nodes"][0]["name"], d["nodes"][0]["up"])' "$T/nl")" "A$ID True" "node list on B"
 "$TERNCTL" -s /nonexistent link stats > /dev/null 2>&1 && fail "link stats with -s accepted"
 pass "ternctl link stats and node list"
+
+# Fault injection at run time (ternctl link fault, through telemetry): on
+# B's port, 10 % loss and 2 % reordering for a second stream of messages,
+# which still all arrive; then off again.
+if [ -z "${NET_FAULTS:-}" ]; then
+    M=20000
+    "$TERNCTL" -c "$T/B/node.ini" link fault a --json > "$T/lf0" || fail "link fault (show)"
+    expect_eq "$(jget '["loss_ppm"]' < "$T/lf0")" 0 "no loss injected from the config"
+    "$TERNCTL" -c "$T/B/node.ini" link fault a loss=10% reorder=2% > "$T/lf1" || fail "link fault (set)"
+    grep -q "loss 100000 ppm, dup 0 ppm, reorder 20000 ppm" "$T/lf1" || fail "link fault set: $(cat "$T/lf1")"
+    bg "$PROBE" -s "$SB" sub net.t $M --policy bp --depth 1024 --timeout 120 --ready "$T/ready2" > "$T/sub2"
+    sub=${CHILDREN[-1]}
+    wait_file "$T/ready2"
+    "$PROBE" -s "$SA" pub net.t $M --excl --retry > /dev/null || fail "second publisher on A"
+    wait "$sub" || fail "subscriber on B under injected loss: $(cat "$T/sub2")"
+    expect_eq "$(jget '["received"]' < "$T/sub2") $(jget '["gaps"]' < "$T/sub2")" "$M 0" \
+        "10 % loss set at run time: all $M arrive, no gap"
+    echo /tern/ports | dpdk-telemetry.py -f "tern_B$ID" > "$T/telB2" 2>&1
+    lost=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    if l.strip().startswith("{") and "/tern/ports" in l: print(json.loads(l)["/tern/ports"]["port0"]["fault_lost"])' "$T/telB2")
+    [ "$lost" -gt 0 ] || fail "no frame was dropped by the injected loss"
+    "$TERNCTL" -c "$T/B/node.ini" link fault a loss=0% reorder=0% --json > "$T/lf2" || fail "link fault (off)"
+    expect_eq "$(jget '["loss_ppm"]' < "$T/lf2") $(jget '["reorder_ppm"]' < "$T/lf2")" "0 0" "faults off again"
+    rc=0; "$TERNCTL" -c "$T/B/node.ini" link fault a loss=60% > /dev/null 2>&1 || rc=$?
+    expect_eq "$rc" 2 "a rate past 50 % is a usage error"
+    rc=0; "$TERNCTL" -c "$T/B/node.ini" link fault nosuch > "$T/lf3" 2>&1 || rc=$?
+    expect_eq "$rc" 1 "an unknown port is refused"
+    grep -q "no port 'nosuch'" "$T/lf3" || fail "unknown port: $(cat "$T/lf3")"
+    pass "ternctl link fault: loss and reordering injected and removed at run time ($lost frames lost)"
+fi
