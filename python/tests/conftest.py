@@ -25,3 +25,19 @@ def create():
 
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+@pytest.fixture(scope="session")
+def local():
+    """The one tern.local client of the whole session: the first connect of
+    a process initialises DPDK's EAL and closing its last client ends it
+    for good (-EALREADY after), so every test shares this one."""
+    if "TERN_SOCKET" not in os.environ:
+        pytest.skip("no bus (TERN_SOCKET unset): run through tests/integration/py_tests.sh")
+    try:
+        import tern.local
+    except ImportError as e:
+        pytest.skip("tern.local unavailable: %s" % e)
+    c = tern.local.connect(name="pytest-local", timeout_ms=10000)
+    yield c
+    c.close()
