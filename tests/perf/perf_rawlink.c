@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -187,6 +188,12 @@ int main(int argc, char **argv)
 		rv = ping(0, mp, size, json) < 0;
 	} else if (strcmp(argv[optind], "pong") == 0) {
 		pong(0);
+		/* The pinging side has gone, and with it the memif connection:
+		 * closing the port then crashed in the PMD now and again.  The
+		 * caller (scripts/perf_net.sh) removes the hugepage files and
+		 * the runtime dir of this --file-prefix. */
+		fflush(stdout);
+		_exit(0);
 	} else {
 		goto usage;
 	}
