@@ -124,7 +124,7 @@ static const char *field(const char *obj, const char *key, char *out, size_t len
 static const char *const counters[] = {
     "frames_in", "frames_out", "bytes_in", "bytes_out", "naks_in", "naks_out",
     "retransmits", "window_stalls", "dup_frames", "bad_frames", "gaps", "gap_msgs",
-    "delivery_waits", "nobufs", "rx_chained", "tx_drops", "refused", "links_up", "links_down",
+    "delivery_waits", "nobufs", "rx_chained", "renumbered", "tx_drops", "refused", "links_up", "links_down",
     "peer_restarts", "fault_lost", "fault_duped", "fault_late", "rtt_ns", "rtt_last_ns",
 };
 

@@ -610,6 +610,7 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d
 		U("delivery_waits", blocked);
 		U("nobufs", s->nobufs);
 		U("rx_chained", s->rx_chained);
+		U("renumbered", s->renumbered);
 		U("rtt_ns", s->srtt_ns);
 		U("rtt_last_ns", s->rtt_ns);
 		U("tx_drops", s->tx_full);

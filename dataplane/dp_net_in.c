@@ -55,6 +55,37 @@ static void rx_start(struct dp_port *p, struct dp_in *in, uint32_t session, uint
 	in->epoch = epoch;
 	in->state = DP_IN_ACTIVE;
 	in->d_idx = in->d_off = 0;
+	in->fresh = true;
+}
+
+/* The first message of a new stream is numbered at or below what we had:
+ * the sender's numbering started again (a home that restarted with an
+ * unstored topic; for forwarded publishes, a peer that restarted).
+ * Follow it, loudly, rather than dropping everything as a duplicate until
+ * the new numbers pass the old ones.  The topic's subscribers see its seq
+ * go back.  A topic we store cannot follow (its log holds the higher
+ * numbers): that is refused, loudly too. */
+static bool renumbered(struct dp *dp, struct dp_port *p, struct dp_in *in, uint64_t seq)
+{
+	struct tern__topic *t = in->pub.t;
+
+	if (!in->fwd && dp_storage_stores(dp, t->name)) {
+		DP_LOG_RL(ERR, "port.%s: %s numbers '%s' from seq %llu again, below the %llu our "
+			  "log holds: its messages are dropped until they pass it (store the "
+			  "topic on its home too, so that it numbers on)", p->cfg->name,
+			  p->peer_name, t->name, (unsigned long long)seq,
+			  (unsigned long long)in->last_seq);
+		return false;
+	}
+	DP_LOG(WARNING, "port.%s: %s numbers %s'%s' from seq %llu again (we had %llu): it "
+	       "restarted; following it", p->cfg->name, p->peer_name,
+	       in->fwd ? "its publishes to " : "", t->name, (unsigned long long)seq,
+	       (unsigned long long)in->last_seq);
+	in->last_seq = seq - 1;
+	if (!in->fwd)
+		__atomic_store_n(&t->seq, seq - 1, __ATOMIC_RELEASE);  /* we are its only numberer */
+	p->st.renumbered++;
+	return true;
 }
 
 void dp_in_open(struct dp *dp, struct dp_port *p, uint32_t topic_id, bool fwd)
@@ -265,6 +296,11 @@ static bool deliver(struct dp *dp, struct dp_port *p, struct dp_in *in, struct r
 		uint32_t total = e.size + e.tags_len;
 		if (e.frag_off == 0) {
 			msg_drop(in);   /* a message cut short is not published */
+			if (in->fresh) {
+				in->fresh = false;
+				if (e.seq <= in->last_seq)
+					renumbered(dp, p, in, e.seq);
+			}
 			if (e.seq > in->last_seq) {
 				in->msg = tern_msg_alloc(&in->pub, total);
 				if (in->msg == NULL) {

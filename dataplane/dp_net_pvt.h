@@ -58,6 +58,7 @@ struct dp_in {
 	 * order of the peer's forwarding stream; seqs below are that stream's. */
 	bool fwd;
 	bool pub_open;              /* pub is one of the topic's publishers */
+	bool fresh;                 /* no message of the current stream delivered yet */
 	uint32_t topic_id, topic_inc;
 	struct tern_pub pub;
 	uint32_t session;           /* the sender's, once ACTIVE */
@@ -82,6 +83,7 @@ struct dp_port_stats {
 	uint64_t bad[TERN_NET_BAD_MAX];
 	uint64_t nobufs, tx_full;
 	uint64_t rx_chained;        /* frames the device chained, copied whole */
+	uint64_t renumbered;        /* streams whose sender numbered again from below */
 	uint64_t fault_lost, fault_duped, fault_late;
 	uint64_t links_up, links_down, peer_restarts;
 	uint64_t refused;

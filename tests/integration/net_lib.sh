@@ -120,6 +120,17 @@ wait_log() {
     fail "node $1 never logged '$2'"
 }
 
+# log_count NODE TEXT: lines of NODE's dataplane log with TEXT
+log_count() { grep -c -- "$2" "$T/$1/dataplane.log" 2>/dev/null || true; }
+# log_grows NODE TEXT COUNT SECONDS: until more than COUNT such lines (1: timeout)
+log_grows() {
+    for _ in $(seq 1 $(( $4 * 20 ))); do
+        [ "$(log_count "$1" "$2")" -gt "$3" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 start_node() {  # start_node A|B
     BUILD=$BUILD in_ns "$1" "$TOP/scripts/stack.sh" start -c "$T/$1/node.ini" -d "$T/$1" >/dev/null \
         || { cat "$T/$1/dataplane.log" >&2; fail "stack $1 start"; }
