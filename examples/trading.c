@@ -774,6 +774,15 @@ static void usage(FILE *f)
 		"  --ready FILE               create FILE once the reactors run\n", MAX_INSTR);
 }
 
+/* The index of v among names, or -1. */
+static int word(const char *v, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -794,16 +803,14 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'r':
-			if (!strcmp(optarg, "all"))
-				cfg.role = ROLE_ALL;
-			else if (!strcmp(optarg, "md+gw"))
-				cfg.role = ROLE_MDGW;
-			else if (!strcmp(optarg, "strategy"))
-				cfg.role = ROLE_STRATEGY;
-			else
+		case 'r': {
+			static const char *const roles[] = { "all", "md+gw", "strategy" };
+			int k = word(optarg, roles, 3);    /* in enum role's order */
+			if (k < 0)
 				goto bad;
+			cfg.role = (enum role)k;
 			break;
+		}
 		case 't':
 			if (strcmp(optarg, "inbox") && strcmp(optarg, "topic"))
 				goto bad;
@@ -818,16 +825,14 @@ int main(int argc, char **argv)
 		case 'T': cfg.fill_timeout_ns = atoll(optarg) * 1000000; break;
 		case 'l': cfg.fill_delay_ns = atoll(optarg) * 1000; break;
 		case 'u': cfg.unfill_every = (uint32_t)atoi(optarg); break;
-		case 'I':
-			if (!strcmp(optarg, "spin"))
-				cfg.idle = TERN_IDLE_SPIN;
-			else if (!strcmp(optarg, "yield"))
-				cfg.idle = TERN_IDLE_YIELD;
-			else if (!strcmp(optarg, "sleep"))
-				cfg.idle = TERN_IDLE_SLEEP;
-			else
+		case 'I': {
+			static const char *const idles[] = { "spin", "yield", "sleep" };
+			int k = word(optarg, idles, 3);    /* TERN_IDLE_SPIN, _YIELD, _SLEEP */
+			if (k < 0)
 				goto bad;
+			cfg.idle = (enum tern_idle)k;
 			break;
+		}
 		case 'p':
 			if (sscanf(optarg, "%d,%d,%d", &cfg.cpu[0], &cfg.cpu[1], &cfg.cpu[2]) != 3)
 				goto bad;
