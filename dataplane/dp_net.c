@@ -256,13 +256,16 @@ static void peer_lost(struct dp *dp, struct dp_port *p, const char *why)
 	}
 }
 
+/* A HELLO, or a REQ (which proves the link as well): only a HELLO's body
+ * is the peer's node name (a REQ's is a topic). */
 static void on_hello(struct dp_port *p, const struct tern_net_view *v)
 {
-	if (!p->up) {
-		p->up = true;
-		p->st.links_up++;
+	if (v->h.type == TERN_NET_HELLO)
 		snprintf(p->peer_name, sizeof(p->peer_name), "%.*s", (int)v->body_len,
 			 (const char *)v->body);
+	if (!p->up && p->peer_name[0]) {    /* a first REQ waits for the HELLO's name */
+		p->up = true;
+		p->st.links_up++;
 		DP_LOG(NOTICE, "port.%s: link to %s up (session %08x)", p->cfg->name,
 		       p->peer_name, v->h.session);
 	}
@@ -345,7 +348,7 @@ static void dispatch(struct dp *dp, struct dp_port *p, struct rte_mbuf *m, int64
 		hello_rtt(p, &v, now);
 		break;
 	case TERN_NET_REQ:
-		on_hello(p, &v);        /* a REQ proves the link as well */
+		on_hello(p, &v);
 		dp_out_req(dp, p, &v);
 		break;
 	case TERN_NET_NAK:

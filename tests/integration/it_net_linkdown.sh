@@ -23,7 +23,11 @@ for t in net.d.s net.d.live; do
     "$PROBE" -s "$SA" create $t > /dev/null && "$PROBE" -s "$SB" create $t > /dev/null || fail "create $t"
     wait_log A "sending '$t' to B$ID" 5
 done
-N=$(( (ROUNDS + 1) * 3 * 3000 ))    # 3000/s, 3 s a round and one more
+# Published at 3000/s, 3 s a round and one more; then, once the link is
+# back for good, one more message on each topic marks the end (the last
+# outage may outlast the publishers: a live topic's tail is lost then).
+P=$(( (ROUNDS + 1) * 3 * 3000 ))
+N=$((P + 1))
 for t in net.d.s net.d.live; do
     bg "$PROBE" -s "$SB" sub $t $N --policy bp --depth 4096 --until-seq $N --timeout 120 \
         --ready "$T/r$t" > "$T/s$t"
@@ -33,8 +37,10 @@ subs=("${CHILDREN[@]}")
 bg "$PROBE" -s "$SA" sub net.d.live $N --policy bp --depth 4096 --timeout 120 --ready "$T/ra" > "$T/sa"
 suba=${CHILDREN[-1]}
 wait_file "$T/ra"
-bg "$PROBE" -s "$SA" pub net.d.s $N --excl --retry --rate 3000 > "$T/p1"
-bg "$PROBE" -s "$SA" pub net.d.live $N --excl --retry --rate 3000 > "$T/p2"
+bg "$PROBE" -s "$SA" pub net.d.s $P --excl --retry --rate 3000 > "$T/p1"
+p1=${CHILDREN[-1]}
+bg "$PROBE" -s "$SA" pub net.d.live $P --excl --retry --rate 3000 > "$T/p2"
+p2=${CHILDREN[-1]}
 
 count() { grep -c -- "$2" "$T/$1/dataplane.log" || true; }
 wait_count() {  # wait_count NODE TEXT MORE_THAN SECONDS
@@ -59,6 +65,11 @@ for r in $(seq 1 "$ROUNDS"); do
     wait_count A "link to B$ID up" "$ua" 10 || fail "round $r: the link did not come back on A"
     wait_count B "link to A$ID up" "$ub" 10 || fail "round $r: the link did not come back on B"
     pass "round $r: link down noticed in $ms ms on both sides, and up again"
+done
+wait "$p1" && wait "$p2" || fail "a publisher on A failed"
+sleep 0.5   # the link settles
+for t in net.d.s net.d.live; do
+    "$PROBE" -s "$SA" pub $t 1 --excl --retry > /dev/null || fail "end marker on $t"
 done
 for p in "${subs[@]}"; do wait "$p" || fail "a subscriber on B failed: $(cat "$T"/snet.d.*)"; done
 wait "$suba" || fail "A's own subscriber: $(cat "$T/sa")"
