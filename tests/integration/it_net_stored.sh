@@ -5,7 +5,7 @@
 # and A serves what B missed from A's log, then live: in the end B's log
 # holds every seq 1..N exactly once, in order (a replay from B's earliest
 # shows no gap and no duplicate), as does A's.
-source "$(dirname "$0")/net_lib.sh"
+source "$(dirname "$0")/net_lib.sh"   # NET_LINK: memif (default) or vhost
 ROUNDS=${NET_ROUNDS:-3}
 for n in A B; do
     cat >> "$T/$n/node.ini" <<INI
