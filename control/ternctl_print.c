@@ -228,11 +228,11 @@ void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json)
     fprintf(f, "%-26s %8s    %-8s %-30s %12s\n", "LIMIT", "USED", "MAX", "CONFIG KEY",
             "HUGEPAGES");
     size_line(f, "topics", r->topics_used, r->max_topics, "[limits] max_topics", r->topic_bytes,
-              "per topic");
+              "per topic, + its ring once subscribed");
     size_line(f, "subscriptions", r->subs_used, r->max_subs, "[limits] max_subs", r->sub_bytes,
               "per subscription");
     size_line(f, "links (topic x sub)", r->links_used, r->max_links, "[limits] max_links",
-              r->link_bytes + r->ring_bytes, "per link, ring included");
+              r->link_bytes, "per link");
     size_line(f, "clients", r->clients_used, r->max_clients, "[limits] max_clients",
               r->client_bytes, "per client");
     fprintf(f, "%-26s %8s    %-8" PRIu32 " %-30s\n", "subscriptions per topic", "", r->fanout_max,
@@ -241,7 +241,7 @@ void ternctl_print_info(FILE *f, const struct CtlServerInfoReply *r, bool json)
             r->sub_links_max, "(compile-time TERN_SUB_LINKS_MAX)");
     fprintf(f, "%-26s %8s    %-8" PRIu32 " %-30s\n", "topic name bytes", "", r->name_max,
             "(TERN_TOPIC_MAX)");
-    fprintf(f, "\nring of default_depth %" PRIu32 ": %.1f KiB; state memzone %.1f MiB; "
+    fprintf(f, "\ntopic ring of default_depth %" PRIu32 ": %.1f KiB; state memzone %.1f MiB; "
             "mbuf pools %.1f MiB\n", r->default_depth, (double)r->ring_bytes / 1024.0,
             (double)r->state_bytes / 1048576.0, (double)r->pool_bytes / 1048576.0);
 }

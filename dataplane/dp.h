@@ -66,7 +66,7 @@ struct dp_index {
 	/* Scratch of a change being prepared: what it will attach, and the
 	 * rings made for it before anything is committed. */
 	uint32_t *plan, plan_n;
-	struct rte_ring **plan_rings;
+	struct tern__bring **plan_rings;
 };
 
 struct dp {
@@ -182,7 +182,7 @@ void dp_sub_unhook(struct dp *dp, uint32_t sub_id);
 uint32_t dp_retire_links(struct dp *dp);
 /* Wake armed subscribers with data waiting; returns wake-ups sent. */
 uint32_t dp_wake_subs(struct dp *dp);
-/* Hugepage bytes of one link ring of depth (beside its slot). */
+/* Hugepage bytes of one topic ring for depth (beside its slot). */
 size_t dp_ring_bytes(uint32_t depth);
 uint64_t dp_pool_free(const struct dp *dp);
 uint64_t dp_pool_size(const struct dp *dp);

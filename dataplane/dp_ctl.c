@@ -133,7 +133,7 @@ static int reply_stats(struct dp *dp, const struct DpStats *q)
 		for (uint32_t k = 0; k < s->n_links; k++) {
 			struct tern__link *l = tern__shm_link(shm, s->links[k]);
 			dropped += l->dropped;
-			depth += rte_ring_count(l->ring);
+			depth += tern__link_queued(l);
 		}
 		ss[ns++] = (struct DpSubStats){ .sub_id = i, .delivered = s->delivered,
 			.dropped = dropped, .depth = (uint32_t)depth, .topics = s->n_links,

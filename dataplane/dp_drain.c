@@ -77,7 +77,7 @@ static uint64_t waiting(struct dp *dp, uint32_t *queues)
 		if (s->state != TERN__LIVE || dp_client_fenced(dp, s->client_id) ||
 		    (s->client_id < dp->cfg->max_clients && !dp->clients[s->client_id].live))
 			continue;
-		k = rte_ring_count(l->ring);
+		k = (unsigned)tern__link_queued(l);
 		n += k;
 		*queues += k != 0;
 	}

@@ -43,7 +43,7 @@ void dp_stats_dump(struct dp *dp)
 		for (uint32_t k = 0; k < s->n_links && k < TERN_SUB_LINKS_MAX; k++) {
 			struct tern__link *l = tern__shm_link(shm, s->links[k]);
 			dropped += l->dropped;
-			queued += rte_ring_count(l->ring);
+			queued += tern__link_queued(l);
 		}
 		DP_LOG(INFO, "  sub %u client %u '%s' %s: delivered %llu, dropped %llu, queued %llu, "
 		       "%u topic(s)", i, s->client_id, tern__esc(esc, sizeof(esc), s->pattern,

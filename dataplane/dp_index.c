@@ -59,7 +59,7 @@ int dp_index_init(struct dp *dp)
 	/* A change attaches at most one link per subscription or per topic. */
 	x->plan_n = shm->max_subs > shm->max_topics ? shm->max_subs : shm->max_topics;
 	x->plan = malloc(x->plan_n * sizeof(uint32_t));
-	x->plan_rings = malloc(x->plan_n * sizeof(struct rte_ring *));
+	x->plan_rings = malloc(x->plan_n * sizeof(struct tern__bring *));
 	if (!x->live_topics || !x->topic_pos || !x->wild_subs || !x->sub_pos || !x->sub_next ||
 	    !x->fd_subs || !x->fd_pos ||
 	    !x->free_links || !x->retiring || !x->plan || !x->plan_rings)

@@ -136,7 +136,7 @@ static void fill_subs(struct table *t, struct rte_tel_data *d)
 		for (uint32_t k = 0; k < s->n_links && k < TERN_SUB_LINKS_MAX; k++) {
 			struct tern__link *l = tern__shm_link(g->shm, s->links[k]);
 			dropped += l->dropped;
-			queued += rte_ring_count(l->ring);
+			queued += tern__link_queued(l);
 		}
 		table_row(t, (uint64_t)i, (uint64_t)s->client_id, s->pattern,
 			  s->policy == TERN_POLICY_BACKPRESSURE ? "backpressure" : "drop",
@@ -177,7 +177,7 @@ static void fill_links(struct table *t, struct rte_tel_data *d)
 			continue;
 		table_row(t, (uint64_t)i, (uint64_t)l->topic_id, (uint64_t)l->sub_id,
 			  l->state < RTE_DIM(states) ? states[l->state] : "?",
-			  (uint64_t)rte_ring_get_capacity(l->ring), (uint64_t)rte_ring_count(l->ring),
+			  (uint64_t)l->depth, tern__link_queued(l),
 			  l->delivered, l->dropped);
 	}
 }

@@ -38,49 +38,58 @@ static void pending_end(struct tern__topic *t)
 	__atomic_store_n(&t->pending_gen, t->pending_gen + 1, __ATOMIC_RELEASE);
 }
 
-/* A link's ring, from the hugepage heap rather than a memzone of its own:
- * DPDK has at most RTE_MAX_MEMZONE (2560) memzones, which capped a node at
- * 2048 links.  Not registered by name: a link is found by its slot. */
-static struct rte_ring *ring_new(uint32_t depth)
+/* A topic's broadcast ring, from the hugepage heap rather than a memzone
+ * of its own (DPDK has at most RTE_MAX_MEMZONE, 2560, memzones).  Made
+ * with the topic's first link, as deep as the deepest of default_depth
+ * and the depths asking for it then (a power of two). */
+static struct tern__bring *ring_new(uint32_t depth, uint32_t topic_id)
 {
-	const unsigned flags = RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ;
-	ssize_t size = rte_ring_get_memsize(rte_align32pow2(depth + 1));
-	struct rte_ring *r;
+	uint32_t size = rte_align32pow2(depth);
+	struct tern__bring *r = rte_zmalloc_socket("tern_topic_ring", dp_ring_bytes(depth),
+						   RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 
-	if (size < 0)
-		return NULL;
-	r = rte_zmalloc_socket("tern_link", (size_t)size, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-	if (r != NULL && rte_ring_init(r, "tern_link", depth, flags) < 0) {
-		rte_free(r);
-		r = NULL;
+	if (r != NULL) {
+		r->size = size;
+		r->mask = size - 1;
+		r->topic_id = topic_id;
 	}
 	return r;
 }
 
-/* Bytes of hugepage one link's ring of depth takes. */
+/* Bytes of hugepage one topic's ring for depth takes. */
 size_t dp_ring_bytes(uint32_t depth)
 {
-	ssize_t size = rte_ring_get_memsize(rte_align32pow2(depth + 1));
-
-	return size < 0 ? 0 : (size_t)size;
+	return sizeof(struct tern__bring) + (size_t)rte_align32pow2(depth) * sizeof(void *);
 }
 
-/* Make the n rings of a planned change, plan_rings[i] as deep as the
- * subscription subs[i] (subs NULL: all sub_depth).  All or none. */
-static int plan_rings(struct dp *dp, uint32_t n, const uint32_t *subs, uint32_t sub_depth,
-		      char *err, size_t errlen)
+/* Make the rings a planned change needs: plan_rings[i] for topics[i] if it
+ * has none yet, as deep as the subscription (subs[i], or sub_depth) asks
+ * (and default_depth at least).  All or none. */
+static int plan_rings(struct dp *dp, uint32_t n, const uint32_t *topics, uint32_t topic,
+		      const uint32_t *subs, uint32_t sub_depth, char *err, size_t errlen)
 {
 	struct dp_index *x = &dp->ix;
+	uint32_t depth = dp->cfg->default_depth, need = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t depth = subs ? tern__shm_sub(dp->shm, subs[i])->depth : sub_depth;
-		x->plan_rings[i] = ring_new(depth);
+		uint32_t d = subs ? tern__shm_sub(dp->shm, subs[i])->depth : sub_depth;
+		x->plan_rings[i] = NULL;
+		if (d > depth)
+			depth = d;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = topics ? topics[i] : topic;
+		/* A topic being created takes one ring, for every link. */
+		if (tern__shm_topic(dp->shm, id)->ring != NULL || (topics == NULL && i > 0))
+			continue;
+		x->plan_rings[i] = ring_new(depth, id);
+		need++;
 		if (x->plan_rings[i] == NULL) {
-			while (i > 0)
-				rte_free(x->plan_rings[--i]);
-			return ERR(-ENOMEM, "no hugepage memory for a queue of %u messages (%zu B; "
-				   "%u queues needed): free some, or lower the depth", depth,
-				   dp_ring_bytes(depth), n);
+			for (uint32_t k = 0; k < i; k++)
+				rte_free(x->plan_rings[k]);
+			return ERR(-ENOMEM, "no hugepage memory for a topic ring of %u messages (%zu B; "
+				   "%u rings needed): free some, or lower the depth", depth,
+				   dp_ring_bytes(depth), need);
 		}
 	}
 	return 0;
@@ -101,8 +110,9 @@ static bool topic_has_room(const struct tern__topic *t)
 	return t->n_pending < TERN_FANOUT_MAX && __builtin_popcountll(t->slots_used) < TERN_FANOUT_MAX;
 }
 
-/* Attach a planned link: cannot fail, everything was checked and made. */
-static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struct rte_ring *ring)
+/* Attach a planned link: cannot fail, everything was checked and made
+ * (ring: the topic's new ring if it had none). */
+static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struct tern__bring *ring)
 {
 	struct tern__shm *shm = dp->shm;
 	struct tern__sub *s = tern__shm_sub(shm, sub_id);
@@ -111,12 +121,20 @@ static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struc
 	struct tern__link *l = tern__shm_link(shm, li);
 	int slot = __builtin_ctzll(~t->slots_used);
 
-	l->ring = ring;
+	/* Written before the pending list that needs it (released by pending_end). */
+	if (t->ring == NULL)
+		t->ring = ring;
+	l->ring = t->ring;
+	l->ring->links++;
 	l->topic_id = topic_id;
 	l->sub_id = sub_id;
 	l->slot = (uint32_t)slot;
+	l->depth = RTE_MIN(s->depth, l->ring->size);
+	l->forward = s->forward;
+	l->out = 0;
 	l->dropped = 0;
 	l->delivered = 0;
+	l->cursor = TERN__CUR_UNSTARTED;    /* its first publisher starts it */
 	l->state = TERN__LIVE;
 	dp->link_topic_inc[li] = dp->topic_inc[topic_id];
 	t->slots_used |= UINT64_C(1) << slot;
@@ -127,7 +145,7 @@ static void link_commit(struct dp *dp, uint32_t sub_id, uint32_t topic_id, struc
 
 	pending_begin(t);
 	t->pending[t->n_pending] = (struct tern__fanout){
-		.ring = l->ring, .link_id = li, .policy = (uint8_t)s->policy,
+		.cur = &l->cursor, .link_id = li, .depth = l->depth, .policy = (uint8_t)s->policy,
 		.slot = (uint8_t)slot, .forward = (uint8_t)s->forward,
 	};
 	t->n_pending++;
@@ -168,17 +186,53 @@ static void link_free(struct dp *dp, uint32_t li)
 {
 	struct tern__shm *shm = dp->shm;
 	struct tern__link *l = tern__shm_link(shm, li);
+	bool same = l->topic_id < shm->max_topics && dp->topic_inc[l->topic_id] == dp->link_topic_inc[li];
 
+	/* Still owning its bit in what it did not read (no publisher lapped it
+	 * out: its topic went first): release it. */
 	tern__drain_link(shm, l);
-	if (l->topic_id < shm->max_topics && dp->topic_inc[l->topic_id] == dp->link_topic_inc[li]) {
+	if (same) {
 		struct tern__topic *t = tern__shm_topic(shm, l->topic_id);
 		t->slots_used &= ~(UINT64_C(1) << l->slot);
 		t->delivered_gone += l->delivered;  /* stats outlive the subscription */
 	}
-	rte_free(l->ring);
+	if (l->ring != NULL && --l->ring->links == 0 &&
+	    !(same && tern__shm_topic(shm, l->topic_id)->ring == l->ring))
+		rte_free(l->ring);      /* its topic is gone: the last reader frees it */
 	memset(l, 0, sizeof(*l));
 	l->state = TERN__FREE;
 	dp->ix.free_links[dp->ix.n_free_links++] = li;
+}
+
+/* tern-dataplane's own journal, for laps it makes on a topic without
+ * publishers (reclaim never needs it: if the dataplane dies, all goes). */
+static struct tern__journal dp_journal;
+
+/* The topic lock's owner while tern-dataplane holds it: never a client's
+ * (client id + 1), so reclaim never takes it for a dead client's. */
+#define DP_LOCK_OWNER UINT32_MAX
+
+/* Has the topic's list in force dropped link li (its cursor lapped out)?
+ * A topic without publishers has tern-dataplane adopt its list; so does a
+ * shared one whose lock is free: an idle publisher would otherwise leave
+ * what the link holds unreleased until it publishes again.  An exclusive
+ * publisher adopts at its next publish, or when it runs out of buffers. */
+static bool link_lapped_out(struct dp *dp, struct tern__topic *t, uint32_t topic_id,
+			    struct tern__link *l)
+{
+	uint32_t free_lock = 0;
+
+	if (!l->out && t->n_publishers == 0 && t->applied_gen != t->pending_gen)
+		tern__fanout_adopt(dp->shm, t, &dp_journal, NULL, topic_id, t->pending_gen);
+	else if (!l->out && t->excl_owner == 0 && t->applied_gen != t->pending_gen &&
+		 __atomic_compare_exchange_n(&t->lock, &free_lock, DP_LOCK_OWNER, false,
+					     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		tern__fanout_adopt(dp->shm, t, &dp_journal, NULL, topic_id, t->pending_gen);
+		__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
+	}
+	if ((int32_t)(t->applied_gen - l->retire_gen) >= 0)
+		l->out = 1;
+	return l->out;
 }
 
 uint32_t dp_retire_links(struct dp *dp)
@@ -190,21 +244,23 @@ uint32_t dp_retire_links(struct dp *dp)
 		uint32_t li = dp->ix.retiring[i];
 		struct tern__link *l = tern__shm_link(shm, li);
 		struct tern__topic *t = tern__shm_topic(shm, l->topic_id);
+		bool same = dp->topic_inc[l->topic_id] == dp->link_topic_inc[li] &&
+			    t->state == TERN__LIVE;
 
-		/* A fenced subscriber may still be in its last poll of this ring;
-		 * and only once no publisher can still hold the old list. */
-		if (l->state != TERN__RETIRING ||
-		    (!dp_client_fenced(dp, tern__shm_sub(shm, l->sub_id)->client_id) &&
-		     (dp->topic_inc[l->topic_id] != dp->link_topic_inc[li] || t->state != TERN__LIVE ||
-		      t->n_publishers == 0 || (int32_t)(t->applied_gen - l->retire_gen) >= 0))) {
-			if (l->state == TERN__RETIRING) {
-				link_free(dp, li);
-				freed++;
-			}
+		if (l->state != TERN__RETIRING) {
 			dp->ix.retiring[i] = dp->ix.retiring[--dp->n_retiring];
 			continue;
 		}
-		i++;
+		/* Once no publisher can still hold the old list; and a fenced
+		 * subscriber may still be in its last poll of this ring. */
+		if ((same && !link_lapped_out(dp, t, l->topic_id, l)) ||
+		    dp_client_fenced(dp, tern__shm_sub(shm, l->sub_id)->client_id)) {
+			i++;
+			continue;
+		}
+		link_free(dp, li);
+		freed++;
+		dp->ix.retiring[i] = dp->ix.retiring[--dp->n_retiring];
 	}
 	return freed;
 }
@@ -260,7 +316,7 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 		t->name[0] = '\0';
 		return rv;
 	}
-	if ((rv = plan_rings(dp, n, x->plan, 0, err, errlen)) < 0) {
+	if ((rv = plan_rings(dp, n, NULL, id, x->plan, 0, err, errlen)) < 0) {
 		dp_mark_release(id);
 		t->name[0] = '\0';
 		return rv;
@@ -271,7 +327,7 @@ int dp_topic_create(struct dp *dp, uint32_t id, const char *name, char *err, siz
 	t->state = TERN__LIVE;
 	dp_index_topic_add(dp, id);
 	for (uint32_t i = 0; i < n; i++)
-		link_commit(dp, x->plan[i], id, x->plan_rings[i]);
+		link_commit(dp, x->plan[i], id, x->plan_rings[0]);
 	dp_net_topic_created(dp, id);   /* imported from a peer: ask for it */
 	return 0;
 }
@@ -293,10 +349,22 @@ int dp_topic_delete(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	 * nobody can publish into them any more. */
 	for (uint32_t i = 0; i < t->n_pending; i++)
 		tern__shm_link(shm, t->pending[i].link_id)->state = TERN__ORPHAN;
+	/* Links already out of the list in force are lapped out; the others
+	 * (orphans, retiring ones not yet out) release their bits when freed. */
+	for (uint32_t i = 0; i < dp->n_retiring; i++) {
+		struct tern__link *l = tern__shm_link(shm, dp->ix.retiring[i]);
+		if (l->state == TERN__RETIRING && l->topic_id == id &&
+		    dp->link_topic_inc[dp->ix.retiring[i]] == dp->topic_inc[id])
+			link_lapped_out(dp, t, id, l);
+	}
 	pending_begin(t);
 	t->n_pending = 0;
 	pending_end(t);
 	t->n_active = 0;
+	t->bits_all = t->bits_fwd = 0;
+	if (t->ring != NULL && t->ring->links == 0)
+		rte_free(t->ring);
+	t->ring = NULL;         /* its last link frees it */
 	dp_index_topic_del(dp, id);
 	t->state = TERN__FREE;
 	dp_mark_release(id);
@@ -397,7 +465,7 @@ int dp_sub_create(struct dp *dp, uint32_t id, uint32_t client, const char *patte
 		snprintf(why, sizeof(why), "%s", err);
 		return ERR(rv, "pattern %s matches %u topic(s): %s", pattern, n, why);
 	}
-	if ((rv = plan_rings(dp, n, NULL, depth, err, errlen)) < 0)
+	if ((rv = plan_rings(dp, n, x->plan, 0, NULL, depth, err, errlen)) < 0)
 		return rv;
 
 	/* Commit: nothing below can fail. */
@@ -517,7 +585,7 @@ uint32_t dp_wake_subs(struct dp *dp)
 		if (!s->armed)
 			continue;
 		for (uint32_t k = 0; k < s->n_links; k++) {
-			if (rte_ring_count(tern__shm_link(shm, s->links[k])->ring) == 0)
+			if (tern__link_queued(tern__shm_link(shm, s->links[k])) == 0)
 				continue;
 			s->armed = 0;
 			if (write(dp->sub_fd[i], &one, sizeof(one)) == sizeof(one))

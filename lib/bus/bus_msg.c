@@ -26,21 +26,21 @@ static inline void free_to(struct tern_client *c, struct rte_mbuf *m)
 		rte_mbuf_raw_free(m);
 }
 
-bool tern__release_ref(struct tern_client *c, struct rte_mbuf *m, uint64_t bit)
+bool tern__release_mask(struct tern_client *c, struct rte_mbuf *m, uint64_t mask)
 {
 	uint64_t *h = &tern__msg(m)->holders__;
 	uint64_t v = __atomic_load_n(h, __ATOMIC_ACQUIRE);
 	uint64_t nv;
 
-	if (v == bit) {
-		/* Sole holder: nobody else can touch it any more. */
+	if (v == mask) {
+		/* The last holders: nobody else can touch it any more. */
 		free_to(c, m);
 		return true;
 	}
 	do {
-		if (!(v & bit) || (v & TERN__FREEING))
+		if (!(v & mask) || (v & TERN__FREEING))
 			return false;   /* not ours: never free twice */
-		nv = (v == bit) ? (TERN__FREEING | bit) : (v & ~bit);
+		nv = (v & ~mask) == 0 ? (TERN__FREEING | v) : (v & ~mask);
 	} while (!__atomic_compare_exchange_n(h, &v, nv, false,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (nv & TERN__FREEING) {
@@ -108,8 +108,12 @@ int tern_msg_alloc_bulk(struct tern_pub *p, uint32_t size, struct tern_msg **msg
 	for (i = 0; i + n <= TERN_ALLOC_MAX; i++)
 		if ((c->alloc_free & (run << i)) == run << i)
 			break;
-	if (i + n > TERN_ALLOC_MAX || tern__buf_take(c, &c->slot->alloc[i], n) != 0)
+	if (i + n > TERN_ALLOC_MAX)
 		return -ENOBUFS;
+	if (tern__buf_take(c, &c->slot->alloc[i], n) != 0) {
+		tern__pub_follow(p);    /* a reader that left may hold the buffers */
+		return -ENOBUFS;
+	}
 	for (unsigned k = 0; k < n; k++)
 		msgs[k] = msg_init(p, i + k, size);
 	return 0;
@@ -123,8 +127,10 @@ struct tern_msg *tern_msg_alloc(struct tern_pub *p, uint32_t size)
 	if (size > c->shm->msg_size || c->alloc_free == 0 || tern__fenced(c))
 		return NULL;
 	idx = (unsigned)__builtin_ctzll(c->alloc_free);
-	if (tern__buf_take(c, &c->slot->alloc[idx], 1) != 0)
+	if (tern__buf_take(c, &c->slot->alloc[idx], 1) != 0) {
+		tern__pub_follow(p);    /* a reader that left may hold the buffers */
 		return NULL;
+	}
 	return msg_init(p, idx, size);
 }
 

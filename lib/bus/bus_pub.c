@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The publish path: one hop from publisher to every subscriber's ring.
+ * The publish path: one write per message into the topic's broadcast ring,
+ * whatever the number of readers (docs/fanout.md).
  *
  * Under the topic (its lock, or exclusive ownership):
- *   1. apply a pending fan-out list if tern-dataplane wrote one;
- *   2. check every link for room: a full backpressure link refuses the
- *      whole message before anything is visible; a full drop link is
- *      counted as dropped.  We are the rings' only producer, so room seen
- *      here cannot vanish before the enqueue;
- *   3. assign the sequence and timestamps, set one holder bit per link;
- *   4. journal the publish (plain stores on our own cache line) and enqueue.
+ *   1. adopt a pending fan-out list if tern-dataplane wrote one;
+ *   2. check the gate: the publisher may write up to the lowest reader
+ *      position plus its depth seen at the last look (the Disruptor's
+ *      gating sequence), so the readers' cursors, lines other cores keep
+ *      writing, are read only once in a while.  Past the gate the slow
+ *      path looks again: a backpressure reader a depth behind refuses the
+ *      message before anything is visible; a drop reader is lapped
+ *      (bus_fanout.c);
+ *   3. assign the sequence and timestamps, set one holder bit per reader;
+ *   4. journal the publish (plain stores on our own cache line), write the
+ *      slot and release the ring's tail.
  * No allocation, no syscall, no atomic instruction in exclusive mode.
  *
  * Before any of that, the message must fit its buffer.  Every header field
@@ -17,14 +22,6 @@
  * storage role trust size and tags_len once the message is on the bus: so
  * they are bounded here by the pool's buffer size in shared memory, which
  * sits on the clock's cache line that the publish reads anyway.
- *
- * The rings are rte_rings, and subscribers dequeue with DPDK's own calls.
- * The enqueue side is done here, with rte_ring's single-producer protocol
- * (write the slot, then release prod.tail), because rte_ring reads the
- * consumer's cons.tail on every enqueue: a line the consumer on another
- * core keeps writing, so one cross-core miss per message.  We keep the last
- * cons.tail seen in the fan-out entry (Aeron's cached consumer position) and
- * read the real one only when the cached view says the ring is full.
  */
 #include <string.h>
 
@@ -50,116 +47,42 @@ static inline void topic_unlock(struct tern__topic *t)
 	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
 }
 
-/* rte_ring 22.11 layout: the object table follows the header. */
-static inline void **ring_slots(struct rte_ring *r)
-{
-	return (void **)(r + 1);
-}
-
-static inline void link_enqueue(struct rte_ring *r, void *obj)
-{
-	uint32_t head = r->prod.tail;
-
-	ring_slots(r)[head & r->mask] = obj;
-	r->prod.head = head + 1;
-	/* Release: the slot is written before the consumer can see it. */
-	__atomic_store_n(&r->prod.tail, head + 1, __ATOMIC_RELEASE);
-}
-
-/* Free space in f's ring, refreshing the cached consumer position only when
- * the cached view shows less than want. */
-static inline uint32_t link_room(struct tern__fanout *f, uint32_t want)
-{
-	struct rte_ring *r = f->ring;
-	uint32_t prod = r->prod.tail;
-	uint32_t room = r->capacity - (prod - f->cons_cache);
-
-	if (room >= want)
-		return room;
-	f->cons_cache = __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE);
-	return r->capacity - (prod - f->cons_cache);
-}
-
-static inline void link_enqueue_n(struct rte_ring *r, void *const *objs, uint32_t n)
-{
-	uint32_t head = r->prod.tail, mask = r->mask;
-	void **slots = ring_slots(r);
-
-	for (uint32_t i = 0; i < n; i++)
-		slots[(head + i) & mask] = objs[i];
-	r->prod.head = head + n;
-	/* Release: the slots are written before the consumer can see them. */
-	__atomic_store_n(&r->prod.tail, head + n, __ATOMIC_RELEASE);
-}
-
-/*
- * Copy tern-dataplane's pending list into the active one.  pending_gen is a
- * seqlock: odd while being written.  Copy to a scratch first, so a torn read
- * never touches the active list; on a race keep the old list until the next
- * publish (both are valid lists, the new one just is not in force yet).
- */
-static void __rte_noinline apply_pending(struct tern__topic *t, uint32_t gen)
-{
-	struct tern__fanout tmp[TERN_FANOUT_MAX];
-	uint32_t n;
-
-	if (gen & 1)
-		return;
-	n = t->n_pending;
-	if (n > TERN_FANOUT_MAX)
-		return;
-	memcpy(tmp, t->pending, n * sizeof(tmp[0]));
-	/* Acquire fence: the copy is read before gen is read again. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&t->pending_gen, __ATOMIC_RELAXED) != gen)
-		return;
-	for (uint32_t i = 0; i < n; i++)
-		tmp[i].cons_cache = tmp[i].ring->cons.tail;
-	memcpy(t->active, tmp, n * sizeof(tmp[0]));
-	t->n_active = n;
-	t->applied_gen = gen;
-}
-
-/*
- * Enqueue on every link in mask, in index order, journaling each step
- * (the link and its ring's tail before) so that reclaim can tell which
- * enqueues committed.  room NULL: one message (objs[0]) per link; else
- * active[i] takes objs[0, room[i]).  Room was checked: these cannot fail.
- */
-static inline void fanout_enqueue(struct tern__topic *t, struct tern__journal *j, uint64_t mask,
-				  void *const *objs, const uint32_t *room)
-{
-	while (mask != 0) {
-		uint32_t i = (uint32_t)__builtin_ctzll(mask);
-		struct rte_ring *r = t->active[i].ring;
-
-		mask &= mask - 1;
-		j->step = TERN__STEP(i, r->prod.tail);
-		rte_compiler_barrier();
-		if (room == NULL)
-			link_enqueue(r, objs[0]);
-		else
-			link_enqueue_n(r, objs, room[i]);
-	}
-}
-
 /* The fan-out list in force for this publish; returns its length. */
-static inline uint32_t adopt_pending(struct tern__topic *t)
+static inline uint32_t adopt_pending(struct tern_pub *p, struct tern__topic *t)
 {
 	uint32_t gen = __atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE);
 
 	if (unlikely(gen != t->applied_gen))
-		apply_pending(t, gen);
+		tern__fanout_adopt(p->c->shm, t, &p->c->slot->journal, p->c, p->topic_id, gen);
 	return t->n_active;
 }
 
+void tern__pub_follow(struct tern_pub *p)
+{
+	struct tern__topic *t = p->t;
+
+	if (__atomic_load_n(&t->pending_gen, __ATOMIC_ACQUIRE) == t->applied_gen)
+		return;
+	if (p->exclusive) {
+		adopt_pending(p, t);
+	} else {
+		topic_lock(t, p->owner);
+		adopt_pending(p, t);
+		topic_unlock(t);
+	}
+}
+
+/* A message's ring position, kept in its header once published so that
+ * reclaim can tell the message a lap was clearing from a reused buffer. */
+#define POS_MARK 0x80000000u
+
 /* mode, a constant at each call site, so the local path pays nothing:
- *   PUB_LOCAL:   an ordinary publish, numbered here;
+ *   PUB_LOCAL:   an ordinary publish, numbered here, for every reader;
  *   PUB_REMOTE:  a message numbered on its home node, delivered by an
- *                import (tern__publish_remote()), to every link but the
+ *                import (tern__publish_remote()), for every reader but the
  *                forwarding one;
  *   PUB_FORWARD: a local publish on an imported topic: numbered fwd_seq
- *                and given to the forwarding link alone, which carries it
+ *                and for the forwarding reader alone, which carries it
  *                to the home node to be numbered there (docs/transport.md);
  *                without one yet, the publisher waits (backpressure). */
 enum pub_mode { PUB_LOCAL, PUB_REMOTE, PUB_FORWARD };
@@ -171,9 +94,10 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
 	struct rte_mbuf *m = tern__mbuf(msg);
-	uint64_t mask = 0, holders = 0, full = 0;
-	uint32_t n, i;
-	int64_t now;
+	struct tern__bring *r;
+	uint64_t holders, tail;
+	uintptr_t tag;
+	int64_t now, seq;
 
 	/* A stored topic numbers only within its reserved range (tern_shm.h). */
 	if (remote) {
@@ -185,23 +109,37 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	} else if (mode == PUB_LOCAL && unlikely(t->seq >= t->seq_limit)) {
 		return TERN_EBACKPRESSURE;
 	}
-	n = adopt_pending(t);
-	for (i = 0; i < n; i++) {
-		struct tern__fanout *f = &t->active[i];
-		if (mode != PUB_LOCAL && f->forward != (mode == PUB_FORWARD))
-			continue;
-		if (likely(link_room(f, 1) != 0)) {
-			mask |= UINT64_C(1) << i;
-			holders |= UINT64_C(1) << f->slot;
-		} else if (f->policy == TERN_POLICY_BACKPRESSURE) {
+	adopt_pending(p, t);
+	r = t->ring;
+	if (mode == PUB_LOCAL) {
+		holders = t->bits_all;
+		tag = 0;
+	} else if (mode == PUB_FORWARD) {
+		holders = t->bits_fwd;
+		tag = TERN__FWD;
+		if (holders == 0)
+			return TERN_EBACKPRESSURE;      /* no way home yet */
+	} else {
+		holders = t->bits_all & ~t->bits_fwd;
+		tag = TERN__NOFWD;
+	}
+	tail = holders ? r->tail : 0;
+	if (holders && unlikely(tern__pos_diff(tail + 1, t->gate) > 0)) {
+		int32_t skip[TERN_FANOUT_MAX];
+		if (tern__make_room(c->shm, t, j, c, p->topic_id, 1, remote, skip) == 0)
 			return TERN_EBACKPRESSURE;
-		} else {
-			full |= UINT64_C(1) << i;
-		}
 	}
 
-	if (mode == PUB_FORWARD && mask == 0)
-		return TERN_EBACKPRESSURE;      /* no way home yet */
+	/* From here reclaim follows the journal, not the allocation slot:
+	 * the publish landed iff the ring's tail moved past `tail`. */
+	j->topic_id = p->topic_id;
+	j->tail = tail;
+	j->seq = t->seq;
+	j->fwd_seq = t->fwd_seq;
+	rte_compiler_barrier();
+	j->m = holders ? m : NULL;
+	rte_compiler_barrier();
+
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
 	if (remote) {
 		/* The home node's seq and send time; a jump is the gap the
@@ -222,31 +160,21 @@ static inline int64_t publish_locked(struct tern_pub *p, struct tern__topic *t,
 	m->data_len = (uint16_t)(msg->size + msg->tags_len);
 	m->pkt_len = m->data_len;
 	c->slot->published++;
-
-	while (unlikely(full != 0)) {
-		i = (uint32_t)__builtin_ctzll(full);
-		full &= full - 1;
-		tern__shm_link(c->shm, t->active[i].link_id)->dropped++;
-	}
-	if (mask == 0) {
-		int64_t seq = (int64_t)msg->seq;
+	seq = (int64_t)msg->seq;   /* m may be freed once published */
+	if (holders == 0) {
 		tern__alloc_drop(c, msg);
 		return seq;
 	}
-
-	/* From here reclaim follows the journal, not the allocation slot. */
-	j->topic_id = p->topic_id;
-	j->mask = mask;
-	j->step = TERN__STEP(TERN_FANOUT_MAX, 0);  /* nothing enqueued yet */
-	rte_compiler_barrier();
-	j->m = m;
-	rte_compiler_barrier();
 	tern__alloc_forget(c, msg);
-	int64_t seq = (int64_t)msg->seq;   /* m may be freed once enqueued */
-	void *obj = (mask & (mask - 1)) == 0 ? (void *)((uintptr_t)m | TERN__SOLE) : (void *)m;
-	fanout_enqueue(t, j, mask, &obj, NULL);
+	msg->slot__ = (uint32_t)tail | POS_MARK;
+	if ((holders & (holders - 1)) == 0)
+		tag |= TERN__SOLE;
+	r->slot[tail & r->mask] = (void *)((uintptr_t)m | tag);
+	/* Release: the slot and the message are written before readers see them. */
+	__atomic_store_n(&r->tail, (tail + 1) & TERN__POS_MASK, __ATOMIC_RELEASE);
 	rte_compiler_barrier();
 	j->m = NULL;
+	j->n_lap = 0;
 	return seq;
 }
 
@@ -255,25 +183,36 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 {
 	struct tern_client *c = p->c;
 	struct tern__journal *j = &c->slot->journal;
-	uint32_t room[TERN_FANOUT_MAX], nl, k = n, i, taken = 0;
-	uint8_t readers[TERN_BURST_MAX] = { 0 };
-	void *objs[TERN_BURST_MAX];
-	uint64_t mask = 0;
+	uint64_t nohold[TERN_BURST_MAX] = { 0 }, holders, tail;
+	struct tern__bring *r;
+	uint32_t k = n;
 	int64_t now;
 
-	nl = adopt_pending(t);
-	for (i = 0; i < nl; i++) {
-		room[i] = link_room(&t->active[i], n);
-		if (t->active[i].policy == TERN_POLICY_BACKPRESSURE && room[i] < k)
-			k = room[i];
-	}
+	adopt_pending(p, t);
 	/* The reserved range ends (or a drain clamped it below seq). */
 	uint64_t limit = t->seq_limit;
 	if (unlikely(t->seq >= limit || limit - t->seq < k))
 		k = t->seq < limit ? (uint32_t)(limit - t->seq) : 0;
 	if (k == 0)
 		return 0;
+	r = t->ring;
+	holders = t->bits_all;
+	tail = holders ? r->tail : 0;
+	if (holders && unlikely(tern__pos_diff(tail + k, t->gate) > 0)) {
+		int32_t skip[TERN_FANOUT_MAX];
+		k = tern__make_room(c->shm, t, j, c, p->topic_id, k, false, skip);
+		if (k == 0)
+			return 0;
+		/* Readers lapped into the burst get no bit for what they skip. */
+		for (uint32_t i = 0; i < t->n_active; i++)
+			for (int32_t x = 0; x < skip[i] && x < (int32_t)k; x++)
+				nohold[x] |= UINT64_C(1) << t->active[i].slot;
+	}
 
+	j->topic_id = p->topic_id;
+	j->tail = tail;
+	j->seq = t->seq;
+	j->fwd_seq = t->fwd_seq;
 	now = tern__clock_ns(&c->shm->clock, rte_rdtsc());
 	for (uint32_t x = 0; x < k; x++) {
 		struct tern_msg *msg = msgs[x];
@@ -282,48 +221,42 @@ static unsigned publish_burst_locked(struct tern_pub *p, struct tern__topic *t,
 		msg->topic_id = p->topic_id;
 		msg->send_ns = now;
 		msg->recv_ns = now;
-		msg->holders__ = 0;
+		msg->holders__ = holders & ~nohold[x];
 		m->data_len = (uint16_t)(msg->size + msg->tags_len);
 		m->pkt_len = m->data_len;
-		j->burst[x] = m;
-	}
-	for (i = 0; i < nl; i++) {
-		uint64_t bit = UINT64_C(1) << t->active[i].slot;
-		if (room[i] > k)
-			room[i] = k;
-		else if (room[i] < k)
-			tern__shm_link(c->shm, t->active[i].link_id)->dropped += k - room[i];
-		for (uint32_t x = 0; x < room[i]; x++) {
-			msgs[x]->holders__ |= bit;
-			readers[x]++;
-		}
-		j->room[i] = (uint16_t)room[i];
-		if (room[i])
-			mask |= UINT64_C(1) << i;
-		if (room[i] > taken)
-			taken = room[i];
+		j->burst[x] = msg->holders__ ? m : NULL;
 	}
 	c->slot->published += k;
-	/* Links take prefixes: msgs[taken, k) were dropped everywhere. */
-	for (uint32_t x = taken; x < k; x++)
-		tern__alloc_drop(c, msgs[x]);
-	if (taken == 0)
+	/* Messages nobody gets (every reader lapped past them, or none): gone.
+	 * Their positions are still published (every cursor is past them). */
+	for (uint32_t x = 0; x < k; x++)
+		if (msgs[x]->holders__ == 0)
+			tern__alloc_drop(c, msgs[x]);
+	if (holders == 0)
 		return k;
 
 	/* From here reclaim follows the journal, not the allocation slots. */
-	j->topic_id = p->topic_id;
-	j->mask = mask;
-	j->step = TERN__STEP(TERN_FANOUT_MAX, 0);
 	rte_compiler_barrier();
-	j->nb = taken;
+	j->nb = k;
 	rte_compiler_barrier();
-	for (uint32_t x = 0; x < taken; x++) {
+	for (uint32_t x = 0; x < k; x++) {
+		struct rte_mbuf *m = j->burst[x];
+		uint64_t h;
+
+		if (m == NULL) {
+			r->slot[(tail + x) & r->mask] = NULL;   /* no reader will read it */
+			continue;
+		}
+		h = tern__msg(m)->holders__;
 		tern__alloc_forget(c, msgs[x]);
-		objs[x] = (void *)((uintptr_t)j->burst[x] | (readers[x] == 1 ? TERN__SOLE : 0));
+		msgs[x]->slot__ = (uint32_t)(tail + x) | POS_MARK;
+		r->slot[(tail + x) & r->mask] = (void *)((uintptr_t)m | ((h & (h - 1)) == 0 ? TERN__SOLE : 0));
 	}
-	fanout_enqueue(t, j, mask, objs, room);
+	/* Release: the slots are written before readers see them. */
+	__atomic_store_n(&r->tail, (tail + k) & TERN__POS_MASK, __ATOMIC_RELEASE);
 	rte_compiler_barrier();
 	j->nb = 0;
+	j->n_lap = 0;
 	return k;
 }
 

@@ -53,7 +53,7 @@ struct tern_sub {
 	uint32_t sub_id;
 	int fd;                     /* eventfd, or -1 */
 	uint32_t n_links;           /* links cached below */
-	struct rte_ring *rings[TERN_SUB_LINKS_MAX];
+	struct tern__bring *rings[TERN_SUB_LINKS_MAX];
 	struct tern__link *links[TERN_SUB_LINKS_MAX];
 	uint8_t *slot_of_topic;     /* holder bit by topic id (max_topics bytes) */
 	struct tern__replay *replay; /* non-NULL while serving from the log */
@@ -161,7 +161,33 @@ static inline void tern__alloc_drop(struct tern_client *c, struct tern_msg *msg)
 /* bus_msg.c: the holders__ release protocol, shared by subscribers and
  * reclaim.  The last holder frees into c's cache (c NULL: tern-dataplane,
  * straight to the pool). */
-bool tern__release_ref(struct tern_client *c, struct rte_mbuf *m, uint64_t bit);
+bool tern__release_mask(struct tern_client *c, struct rte_mbuf *m, uint64_t mask);
+static inline bool tern__release_ref(struct tern_client *c, struct rte_mbuf *m, uint64_t bit)
+{
+	return tern__release_mask(c, m, bit);
+}
+
+/* bus_fanout.c: the broadcast ring's slow paths (under the topic). */
+/* Adopt pending list generation gen (j: the caller's journal for laps). */
+void tern__fanout_adopt(struct tern__shm *shm, struct tern__topic *t, struct tern__journal *j,
+			struct tern_client *c, uint32_t topic_id, uint32_t gen);
+/* bus_pub.c: adopt p's topic's pending list now, if one waits: called when
+ * an allocation fails, since buffers a dropped reader holds are released
+ * only by the adoption that laps it out, and a publisher out of buffers
+ * would otherwise never publish to adopt it. */
+void tern__pub_follow(struct tern_pub *p);
+/* Room for k positions from the tail: laps drop readers a depth behind;
+ * returns how many may go (0: a backpressure reader is full).  skip[i]:
+ * how many of them active[i] was lapped past (gets no bit for). */
+uint32_t tern__make_room(struct tern__shm *shm, struct tern__topic *t, struct tern__journal *j,
+			 struct tern_client *c, uint32_t topic_id, uint32_t k, bool remote,
+			 int32_t *skip);
+/* Messages of [from, to) for a reader (positions from tail on: all). */
+uint64_t tern__lap_count(const struct tern__bring *r, uint32_t forward, uint64_t from,
+			 uint64_t to, uint64_t tail);
+/* The bits of journaled laps (bits[i] for lap[i], 0: skip) covering q, entry e. */
+uint64_t tern__lap_mask(struct tern__shm *shm, const struct tern__journal *j,
+			const uint64_t *bits, uint64_t q, const void *e);
 
 /* bus_sub.c: pick up links tern-dataplane appended to the subscription. */
 void tern__sub_refresh(struct tern_sub *h);
@@ -173,7 +199,8 @@ struct tern__reclaim_stats {
 };
 void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 			  struct tern__reclaim_stats *st);
-/* Drain a link's ring (its subscriber gone), releasing each message's bit. */
+/* bus_fanout.c: lap a link nobody reads any more to its ring's tail,
+ * releasing its bit in every message it did not read; returns them. */
 uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l);
 /* Undo a dead subscriber's dequeue in flight and release everything it held. */
 uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t client_id);

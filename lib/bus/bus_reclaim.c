@@ -8,10 +8,11 @@
  * What a client can hold, and how each is recorded (plain stores on its
  * own cache lines; see bus_pub.c and bus_sub.c):
  *   - messages allocated, not yet published: client->alloc[];
- *   - a publish in flight: client->journal (message, target links, and
- *     which enqueue was under way with the ring's tail before it);
+ *   - a publish in flight: client->journal (message or burst, the ring's
+ *     tail before it: it landed iff the tail moved), and the laps of drop
+ *     readers it was making (bus_fanout.c);
  *   - a topic lock (shared mode): topic->lock == client id + 1;
- *   - a dequeue in flight: sub->pend_* (ring cons.tail before it);
+ *   - a read in flight: sub->pend_* (its link's cursor before it);
  *   - polled views: sub->held[head, tail);
  *   - a release in flight: sub->rel_* (message and its incarnation);
  *   - free buffers in its caches, and a pool operation in flight
@@ -22,44 +23,14 @@
 
 #define HELD_MASK (TERN_HELD_MAX - 1)
 
-/* A consumer or producer killed between its head and tail updates left a
- * reservation that will never commit: roll it back.  Only ever for the
- * side whose (single) owner is dead. */
-static void ring_rollback_cons(struct rte_ring *r)
-{
-	if (r->cons.head != r->cons.tail)
-		r->cons.head = r->cons.tail;
-}
-
-static void ring_rollback_prod(struct rte_ring *r)
-{
-	if (r->prod.head != r->prod.tail)
-		r->prod.head = r->prod.tail;
-}
-
-/* Release a ring or held[] entry the (gone) reader never released. */
+/* Release a held[] entry the (gone) reader never released. */
 static uint32_t release_entry(void *e, uint64_t bit)
 {
 	if (tern__is_sole(e)) {
 		rte_mbuf_raw_free(tern__untag(e));
 		return 1;
 	}
-	return tern__release_ref(NULL, e, bit);
-}
-
-uint32_t tern__drain_link(struct tern__shm *shm, struct tern__link *l)
-{
-	uint64_t bit = UINT64_C(1) << l->slot;
-	uint32_t freed = 0;
-	void *objs[32];
-	unsigned n;
-
-	(void)shm;
-	ring_rollback_cons(l->ring);
-	while ((n = rte_ring_sc_dequeue_burst(l->ring, objs, RTE_DIM(objs), NULL)) != 0)
-		for (unsigned i = 0; i < n; i++)
-			freed += release_entry(objs[i], bit);
-	return freed;
+	return tern__release_ref(NULL, tern__untag(e), bit);
 }
 
 static uint64_t sub_bit(struct tern__shm *shm, struct tern__sub *s, uint32_t topic_id)
@@ -126,15 +97,15 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 			freed++;
 		}
 		s->held[s->pend_pos & HELD_MASK] = NULL;
-	} else if (s->pend_link < s->n_links && s->pend_link < TERN_SUB_LINKS_MAX) {
-		struct rte_ring *r = tern__shm_link(shm, s->links[s->pend_link])->ring;
-		if (r->cons.head != r->cons.tail) {
-			ring_rollback_cons(r);          /* never committed */
-		} else if (s->held_tail == s->pend_pos) {
-			uint32_t k = r->cons.tail - s->pend_cons;
-			if (k <= TERN_HELD_MAX)         /* committed, tail not yet moved */
-				s->held_tail += k;
-		}
+	} else if (s->pend_link < s->n_links && s->pend_link < TERN_SUB_LINKS_MAX &&
+		   s->held_tail == s->pend_pos) {
+		/* The read committed iff its cursor's count moved (only the
+		 * reader moves it; laps keep it), by the entries it took. */
+		struct tern__link *l = tern__shm_link(shm, s->links[s->pend_link]);
+		uint64_t cv = __atomic_load_n(&l->cursor, __ATOMIC_ACQUIRE);
+		uint32_t k = (tern__cur_cnt(cv) - tern__cur_cnt(s->pend_cur)) & 0xfff;
+		if (cv != TERN__CUR_UNSTARTED && k <= TERN_HELD_MAX)
+			s->held_tail += k;
 	}
 	for (uint32_t i = s->held_head; i != s->held_tail; i++) {
 		struct rte_mbuf *e = s->held[i & HELD_MASK];
@@ -155,39 +126,123 @@ uint32_t tern__reclaim_sub(struct tern__shm *shm, struct tern__sub *s, uint32_t 
 }
 
 /*
- * Did the dead publisher's enqueue on active[i] commit?  Links are enqueued
- * in index order and step names the one under way with its ring's tail
- * before: earlier ones committed, later ones were never touched, and the
- * one under way committed iff its tail moved (a half-made reservation is
- * rolled back first).
+ * The laps the dead client was making (bus_fanout.c).  A lap landed iff
+ * its cursor's lap counter moved (nobody else laps while the dead client
+ * holds the topic).  Bits are cleared position by position in order:
+ * those before lap_next are done, those after untouched; at lap_next the
+ * message's own state says how far its release went.
  */
-static bool link_committed(const struct tern__journal *j, const struct tern__fanout *f,
-			   uint32_t i)
+static uint32_t finish_laps(struct tern__shm *shm, uint32_t client_id, struct tern__journal *j)
 {
-	uint32_t next = (uint32_t)j->step, tail_before = (uint32_t)(j->step >> 32);
+	uint64_t bits[TERN_FANOUT_MAX], tail, lo;
+	struct tern__topic *t;
+	struct tern__bring *r;
+	uint32_t freed = 0, n = j->n_lap;
 
-	if (i < next && next < TERN_FANOUT_MAX)
-		return true;
-	if (i != next)
-		return false;
-	ring_rollback_prod(f->ring);
-	return f->ring->prod.tail != tail_before;
+	if (n == 0 || n > TERN_FANOUT_MAX || j->lap_topic >= shm->max_topics)
+		return 0;
+	t = tern__shm_topic(shm, j->lap_topic);
+	r = t->ring;
+	if (r == NULL)
+		return 0;
+	tail = r->tail;
+	lo = tail;
+	for (uint32_t i = 0; i < n; i++) {
+		struct tern__lap *e = &j->lap[i];
+		uint64_t cv;
+
+		bits[i] = 0;
+		if (e->link_id >= shm->max_links)
+			continue;
+		cv = __atomic_load_n(&tern__shm_link(shm, e->link_id)->cursor, __ATOMIC_ACQUIRE);
+		if (cv == TERN__CUR_UNSTARTED || tern__cur_lap(cv) == (e->lap & 0xf))
+			continue;       /* never landed */
+		bits[i] = UINT64_C(1) << tern__shm_link(shm, e->link_id)->slot;
+		if (e->from != e->to && tern__pos_diff(e->from, lo) < 0)
+			lo = e->from;
+	}
+	for (uint64_t q = lo; q != tail; q = (q + 1) & TERN__POS_MASK) {
+		void *e = r->slot[q & r->mask];
+		uint64_t mask;
+		struct rte_mbuf *m;
+		const struct tern_msg *msg;
+
+		if (j->lap_next != TERN__CUR_UNSTARTED && tern__pos_diff(q, j->lap_next) < 0)
+			continue;       /* done */
+		mask = tern__lap_mask(shm, j, bits, q, e);
+		if (mask == 0 || e == NULL)
+			continue;
+		m = tern__untag(e);
+		msg = tern__msg(m);
+		if (q != j->lap_next) {
+			freed += tern__release_mask(NULL, m, mask);
+			continue;
+		}
+		/* The one under way: still the message published at q? */
+		if (msg->slot__ != ((uint32_t)q | 0x80000000u) || msg->topic_id != j->lap_topic)
+			continue;
+		uint64_t v = __atomic_load_n(&msg->holders__, __ATOMIC_ACQUIRE);
+		if (v == (v & mask) && !(v & TERN__FREEING) && v != 0)
+			/* Every bit left is the laps': freed without a mark, or not yet. */
+			freed += in_cache(shm, client_id, m) ? 0 : tern__release_mask(NULL, m, mask);
+		else if (!(v & TERN__FREEING))
+			freed += (v & mask) ? tern__release_mask(NULL, m, mask) : 0;
+		else if ((v & ~TERN__FREEING & ~mask) == 0 && !in_cache(shm, client_id, m)) {
+			rte_mbuf_raw_free(m);   /* marked by the lap, never reached the pool */
+			freed++;
+		}
+	}
+	/* Drops not yet counted; a burst that never landed lapped its readers
+	 * past the tail: they go back to it, and so do their counts. */
+	for (uint32_t i = 0; i < n; i++) {
+		struct tern__lap *e = &j->lap[i];
+		struct tern__link *l;
+		uint64_t cv;
+
+		if (!bits[i])
+			continue;
+		l = tern__shm_link(shm, e->link_id);
+		if (e->from != e->to)
+			l->dropped += tern__lap_count(r, l->forward, e->from,
+						      tern__pos_diff(e->to, tail) > 0 ? tail : e->to, tail);
+		else if (tern__pos_diff(e->to, tail) > 0)
+			l->dropped -= (uint64_t)tern__pos_diff(e->to, tail);
+		cv = __atomic_load_n(&l->cursor, __ATOMIC_ACQUIRE);
+		while (tern__pos_diff(tern__cur_pos(cv), tail) > 0 &&
+		       !__atomic_compare_exchange_n(&l->cursor, &cv,
+						    tern__cur_make(tail, tern__cur_lap(cv), tern__cur_cnt(cv)),
+						    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+	}
+	j->n_lap = 0;
+	/* The next publisher looks at every cursor again. */
+	for (uint32_t i = 0; i < t->n_active && i < TERN_FANOUT_MAX; i++)
+		t->active[i].limit = tail;
+	t->gate = tail;
+	return freed;
 }
 
-/* The publish that was in flight: release the links it never reached. */
+/* The publish that was in flight: undone unless it landed.  Until the
+ * tail moved nobody could see it, so it goes back whole, and so does the
+ * topic's numbering (no gap). */
 static uint32_t finish_publish(struct tern__shm *shm, struct tern__journal *j)
 {
 	struct tern__topic *t = tern__shm_topic(shm, j->topic_id);
 	uint32_t freed = 0;
 
-	for (uint64_t mask = j->mask; mask != 0; mask &= mask - 1) {
-		const struct tern__fanout *f = &t->active[__builtin_ctzll(mask)];
-
-		if (!link_committed(j, f, (uint32_t)__builtin_ctzll(mask))) {
-			tern__shm_link(shm, f->link_id)->dropped++;
-			freed += tern__release_ref(NULL, j->m, UINT64_C(1) << f->slot);
-		}
+	if (t->ring != NULL && t->ring->tail != j->tail)
+		return 0;
+	if (j->m != NULL) {
+		rte_mbuf_raw_free(j->m);
+		freed++;
 	}
+	for (uint32_t x = 0; x < j->nb && x < TERN_BURST_MAX; x++)
+		if (j->burst[x] != NULL) {
+			rte_mbuf_raw_free(j->burst[x]);
+			freed++;
+		}
+	t->seq = j->seq;
+	t->fwd_seq = j->fwd_seq;
 	return freed;
 }
 
@@ -197,25 +252,6 @@ static bool in_burst(const struct tern__journal *j, struct rte_mbuf *m)
 		if (j->burst[x] == m)
 			return true;
 	return false;
-}
-
-/* The burst that was in flight: each link took a prefix of it. */
-static uint32_t finish_burst(struct tern__shm *shm, struct tern__journal *j)
-{
-	struct tern__topic *t = tern__shm_topic(shm, j->topic_id);
-	uint32_t freed = 0;
-
-	for (uint64_t mask = j->mask; mask != 0; mask &= mask - 1) {
-		uint32_t i = (uint32_t)__builtin_ctzll(mask);
-		const struct tern__fanout *f = &t->active[i];
-		uint32_t room = RTE_MIN(j->room[i], (uint32_t)j->nb);
-		uint32_t done = link_committed(j, f, i) ? room : 0;
-
-		tern__shm_link(shm, f->link_id)->dropped += room - done;
-		for (uint32_t x = done; x < room; x++)
-			freed += tern__release_ref(NULL, j->burst[x], UINT64_C(1) << f->slot);
-	}
-	return freed;
 }
 
 /* The stack of the pool with socket index p, or NULL where there is none. */
@@ -241,10 +277,10 @@ void tern__reclaim_client(struct tern__shm *shm, uint32_t client_id,
 		if (sk)
 			tern__cache_recover(&c->cache[sk->index], sk, client_id);
 	}
-	if (j->m != NULL && j->topic_id < shm->max_topics)
+	st->freed += finish_laps(shm, client_id, j);
+	if ((j->m != NULL || (j->nb != 0 && j->nb <= TERN_BURST_MAX)) &&
+	    j->topic_id < shm->max_topics)
 		st->freed += finish_publish(shm, j);
-	if (j->nb != 0 && j->nb <= TERN_BURST_MAX && j->topic_id < shm->max_topics)
-		st->freed += finish_burst(shm, j);
 	for (uint32_t i = 0; i < TERN_ALLOC_MAX; i++) {
 		struct rte_mbuf *m = c->alloc[i];
 		/* In the dead lcore's cache: freed, the slot not yet forgotten. */

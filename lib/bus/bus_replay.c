@@ -110,16 +110,32 @@ void tern__replay_close(struct tern_sub *h)
 	}
 }
 
-/* The seq of the oldest live message waiting in our ring, 0: none. */
+/* The seq of the oldest live message waiting for us, 0: none.  A lapping
+ * publisher may free it while we look: it moves the cursor first, so an
+ * unchanged cursor afterwards says the seq read is the message's. */
 static uint64_t live_boundary(struct tern_sub *h)
 {
-	struct rte_ring *r = h->rings[0];
-	uint32_t cons = r->cons.tail;
+	struct tern__link *l = h->links[0];
+	struct tern__bring *r = h->rings[0];
 
-	/* Acquire: the slot and the message are written before prod.tail. */
-	if (__atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE) == cons)
-		return 0;
-	return tern__msg(tern__untag(((void **)(r + 1))[cons & r->mask]))->seq;
+	for (;;) {
+		uint64_t cv = __atomic_load_n(&l->cursor, __ATOMIC_ACQUIRE), seq = 0;
+
+		if (cv == TERN__CUR_UNSTARTED)
+			return 0;
+		/* Acquire: the slot and the message are written before the tail. */
+		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		for (uint64_t q = tern__cur_pos(cv); q != tail; q = (q + 1) & TERN__POS_MASK) {
+			void *e = r->slot[q & r->mask];
+			if (tern__entry_for(e, l->forward)) {
+				seq = tern__msg(tern__untag(e))->seq;
+				break;
+			}
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&l->cursor, __ATOMIC_RELAXED) == cv)
+			return seq;
+	}
 }
 
 /* Copy a log record into a pool buffer and hold it like a dequeued one. */

@@ -25,7 +25,7 @@ int tern_sub_stats(struct tern_sub *h, struct tern_sub_stats *out)
 	for (uint32_t i = 0; i < h->n_links; i++) {
 		/* Written by the topic's publisher: a relaxed read of a counter. */
 		out->dropped += __atomic_load_n(&h->links[i]->dropped, __ATOMIC_RELAXED);
-		out->queued += rte_ring_count(h->rings[i]);
+		out->queued += tern__link_queued(h->links[i]);
 	}
 	return 0;
 }

@@ -40,6 +40,48 @@ unsigned tern_poll(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
 	return tern__poll_live(h, msgs, n);
 }
 
+/*
+ * Read from one link: copy its ring's entries for us into held[] past the
+ * tail, then commit by moving the cursor with one CAS.  A publisher that
+ * lapped us meanwhile changed the cursor, so the CAS fails and what we
+ * copied is not ours (its bits were cleared): it is left where it lies,
+ * past held_tail, and the next poll starts from the new cursor.  Returns
+ * the entries taken.
+ */
+static inline uint32_t read_link(struct tern__sub *s, struct tern__link *l, struct tern__bring *r,
+				 uint32_t link, uint32_t tail, uint32_t want)
+{
+	uint64_t cv = __atomic_load_n(&l->cursor, __ATOMIC_ACQUIRE), pos;
+	uint32_t kept = 0, at = tail & HELD_MASK, fwd = l->forward;
+	int64_t avail;
+
+	if (cv == TERN__CUR_UNSTARTED)
+		return 0;
+	pos = tern__cur_pos(cv);
+	/* Acquire: the slots and their messages are written before the tail. */
+	avail = tern__pos_diff(__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE), pos);
+	if (avail <= 0)
+		return 0;
+	if ((int64_t)want > avail)
+		want = (uint32_t)avail;
+	/* Journal the read: reclaim can tell whether it committed (cnt). */
+	s->pend_link = link;
+	s->pend_cur = cv;
+	s->pend_pos = tail;
+	rte_compiler_barrier();
+	for (uint32_t x = 0; x < want; x++) {
+		void *e = r->slot[(pos + x) & r->mask];
+		if (likely(tern__entry_for(e, fwd)))
+			s->held[at + kept++] = e;
+	}
+	if (!__atomic_compare_exchange_n(&l->cursor, &cv,
+					 tern__cur_make(pos + want, tern__cur_lap(cv),
+							tern__cur_cnt(cv) + kept),
+					 false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return 0;       /* lapped: the drops are counted on the link */
+	return kept;
+}
+
 unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsigned n)
 {
 	struct tern__sub *s = h->s;
@@ -51,7 +93,6 @@ unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsig
 	nl = h->n_links;
 	rr = s->rr;
 	for (uint32_t k = 0; k < nl && got < n; k++) {
-		struct rte_ring *r;
 		uint32_t pos, want, room, i, link = rr;
 
 		if (++rr >= nl)
@@ -61,13 +102,7 @@ unsigned tern__poll_live(struct tern_sub *h, const struct tern_msg **msgs, unsig
 			break;
 		pos = tail & HELD_MASK;
 		want = RTE_MIN(RTE_MIN(n - got, room), TERN_HELD_MAX - pos);
-		r = h->rings[link];
-		/* Journal the dequeue: reclaim can tell whether it committed. */
-		s->pend_link = link;
-		s->pend_cons = r->cons.tail;
-		s->pend_pos = tail;
-		rte_compiler_barrier();
-		i = rte_ring_sc_dequeue_burst(r, (void **)&s->held[pos], want, NULL);
+		i = read_link(s, h->links[link], h->rings[link], link, tail, want);
 		if (i == 0)
 			continue;
 		tail += i;
@@ -151,7 +186,7 @@ int tern_sub_arm(struct tern_sub *h)
 	 * we see the data or tern-dataplane sees armed (no lost wake-up). */
 	rte_smp_mb();
 	for (uint32_t i = 0; i < h->n_links; i++) {
-		if (rte_ring_count(h->rings[i]) != 0) {
+		if (tern__link_queued(h->links[i]) != 0) {
 			s->armed = 0;
 			return 1;
 		}

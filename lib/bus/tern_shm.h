@@ -4,13 +4,15 @@
  * mapped at the same address by tern-dataplane (primary) and every client
  * (secondary), so raw pointers (rings, mbufs) are valid everywhere.
  *
- * Shape, and why:
- * - A "link" is one (topic, subscription) pair with its own SPSC rte_ring.
- *   Publishing enqueues the mbuf pointer into every link of the topic (one
- *   hop, no dataplane lcore) with one mbuf reference per link (zero-copy
- *   fan-out).  SPSC everywhere: an MP ring would let a producer killed
- *   between its head and tail updates wedge every other producer, and a
- *   pattern subscription is simply several links polled in turn.
+ * Shape, and why (docs/fanout.md):
+ * - Each topic has one broadcast ring of message pointers, written once per
+ *   message by its publisher whatever the number of readers.  A "link" is
+ *   one (topic, subscription) pair: a cursor into that ring, moved by its
+ *   reader and, when a drop-policy reader falls a whole depth behind, by the
+ *   publisher that laps it.  A message is held by one bit per link in its
+ *   header, set at publish, cleared by the reader on release (or by the
+ *   lapper for what the reader never read).  A pattern subscription is
+ *   simply several links polled in turn.
  * - Per-topic order: the topic's publishers serialise on topic->lock; an
  *   exclusive publisher (TERN_PUB_EXCLUSIVE, granted by tern-control only
  *   when it is the sole publisher) skips the lock entirely, so the single
@@ -47,8 +49,9 @@
 
 #define TERN_SHM_NAME "tern_state"
 #define TERN_SHM_MAGIC UINT64_C(0x7465726e73686d31) /* "ternshm1" */
-#define TERN_SHM_VERSION 3          /* 2: names and patterns of 256 bytes; rings from the heap;
-                                     * topic seq_limit and storage state; 3: dp_state */
+#define TERN_SHM_VERSION 4          /* 2: names and patterns of 256 bytes; rings from the heap;
+                                     * topic seq_limit and storage state; 3: dp_state;
+                                     * 4: broadcast rings and cursors */
 
 #define TERN_NAME_MAX 256           /* topic names and patterns, NUL included (TERN_TOPIC_MAX + 1) */
 #define TERN_FANOUT_MAX 63          /* links per topic (bit 63 of holders__ is FREEING) */
@@ -63,17 +66,76 @@
 
 enum tern__state { TERN__FREE = 0, TERN__LIVE = 1, TERN__RETIRING = 2, TERN__ORPHAN = 3 };
 
+/*
+ * A topic's broadcast ring: slot[pos & mask] is the message at ring
+ * position pos, for pos in [tail - size, tail).  Positions are 48-bit
+ * counters (they share a word with two small counters in a cursor), so
+ * every comparison goes through tern__pos_diff().  The ring holds no
+ * reference: a message lives while a holder bit is set, and the publisher
+ * never overwrites a slot some reader has not passed (or been lapped past).
+ */
+struct tern__bring {
+	volatile uint64_t tail;     /* next position; written by the publisher, release */
+	uint32_t size;              /* a power of two */
+	uint32_t mask;
+	uint32_t links;             /* links reading it (tern-dataplane only) */
+	uint32_t topic_id;
+	void *slot[] __rte_cache_aligned;
+};
+
+/*
+ * A link's cursor, one 64-bit word so a reader's commit and a lap are each
+ * one CAS: pos:48 (the next position to read), lap:4 (bumped by each lap,
+ * so reclaim can tell whether a journaled lap landed), cnt:12 (bumped by
+ * the reader by the count it took, so reclaim can tell whether its read
+ * committed, and how much).  No ABA: pos only moves forward.
+ */
+#define TERN__POS_BITS 48
+#define TERN__POS_MASK ((UINT64_C(1) << TERN__POS_BITS) - 1)
+#define TERN__CUR_UNSTARTED UINT64_MAX      /* no publisher has started it yet */
+static inline uint64_t tern__cur_pos(uint64_t c) { return c >> 16; }
+static inline uint32_t tern__cur_lap(uint64_t c) { return (uint32_t)(c >> 12) & 0xf; }
+static inline uint32_t tern__cur_cnt(uint64_t c) { return (uint32_t)c & 0xfff; }
+static inline uint64_t tern__cur_make(uint64_t pos, uint32_t lap, uint32_t cnt)
+{
+	return (pos & TERN__POS_MASK) << 16 | (uint64_t)(lap & 0xf) << 12 | (cnt & 0xfff);
+}
+/* a - b for 48-bit positions, signed. */
+static inline int64_t tern__pos_diff(uint64_t a, uint64_t b)
+{
+	return (int64_t)((a - b) << 16) >> 16;
+}
+
+/* Ring entries (and held[] entries) are mbuf pointers with tags in the low
+ * bits (mbufs are cache-line aligned). */
+#define TERN__SOLE ((uintptr_t)1)   /* one reader only: see below */
+#define TERN__FWD ((uintptr_t)2)    /* for the forwarding link only (bus_pub.c) */
+#define TERN__NOFWD ((uintptr_t)4)  /* for every link but the forwarding one */
+#define TERN__TAGS (TERN__SOLE | TERN__FWD | TERN__NOFWD)
+
+/* Whether ring entry e is for a reader (forwarding or not). */
+static inline bool tern__entry_for(const void *e, uint32_t forward)
+{
+	return ((uintptr_t)e & (forward ? TERN__NOFWD : TERN__FWD)) == 0;
+}
+
 /* One entry of a topic's fan-out list. */
 struct tern__fanout {
-	struct rte_ring *ring;
+	volatile uint64_t *cur;     /* the link's cursor */
 	uint32_t link_id;
+	uint32_t depth;             /* how far it may lag: min(subscription depth, ring size) */
 	uint8_t policy;             /* enum tern_policy */
 	uint8_t slot;               /* the link's bit in tern_msg.holders__ */
 	/* A forwarding link: on an imported topic, local publishes go to it
 	 * alone (on their way to the topic's home node), the import's to
 	 * every other (bus_pub.c). */
 	uint8_t forward;
-	uint32_t cons_cache;        /* a past value of ring->cons.tail (bus_pub.c) */
+	uint8_t pad_[5];
+	/* Publisher-local, in the active list: the cursor's position plus
+	 * depth when last read.  A lower bound of how far it may publish
+	 * (positions only move forward), so a publish re-reads only the
+	 * cursors it is about to pass, not every reader's line. */
+	uint64_t limit;
 };
 
 struct tern__topic {
@@ -98,6 +160,14 @@ struct tern__topic {
 	uint32_t imported;
 	uint32_t pad_;
 	uint64_t fwd_seq;
+	/* The broadcast ring (NULL until a link needs it) and the publisher's
+	 * gate: it may publish up to this position without looking at any
+	 * cursor (the lowest pos + depth it saw, the Disruptor's gating
+	 * sequence).  Both the publisher's alone once set. */
+	struct tern__bring *ring;
+	uint64_t gate;
+	/* The active list's holder bits: all of them, the forwarding ones. */
+	uint64_t bits_all, bits_fwd;
 	struct tern__fanout active[TERN_FANOUT_MAX] __rte_cache_aligned;
 	struct tern__fanout pending[TERN_FANOUT_MAX] __rte_cache_aligned;
 	/* Cold, written by tern-dataplane. */
@@ -122,17 +192,35 @@ struct tern__topic {
 } __rte_cache_aligned;
 
 struct tern__link {
-	struct rte_ring *ring;
+	struct tern__bring *ring;   /* its topic's ring */
 	uint32_t topic_id;          /* TERN_NONE once the topic is deleted */
 	uint32_t sub_id;
 	uint32_t state;
 	uint32_t retire_gen;        /* pending_gen that no longer lists it */
 	uint32_t slot;              /* bit in tern_msg.holders__, 0..TERN_FANOUT_MAX-1 */
+	uint32_t depth;             /* as in its fan-out entry */
+	uint32_t forward;
+	/* Set by tern-dataplane once the publishers' list no longer has it: they
+	 * lapped it out (bus_fanout.c), so it owns no bit in the ring any more. */
+	uint32_t out;
 	/* Written by the topic's publisher (under its lock): own line. */
 	uint64_t dropped __rte_cache_aligned;
-	/* Written by the subscriber: own line. */
-	uint64_t delivered __rte_cache_aligned;
+	/* Written by the subscriber (and, rarely, a lapping publisher). */
+	volatile uint64_t cursor __rte_cache_aligned;
+	uint64_t delivered;
 } __rte_cache_aligned;
+
+/* Messages waiting for l's reader (a snapshot). */
+static inline uint64_t tern__link_queued(const struct tern__link *l)
+{
+	uint64_t c = __atomic_load_n(&l->cursor, __ATOMIC_ACQUIRE);
+	int64_t d;
+
+	if (l->ring == NULL || c == TERN__CUR_UNSTARTED)
+		return 0;
+	d = tern__pos_diff(__atomic_load_n(&l->ring->tail, __ATOMIC_ACQUIRE), tern__cur_pos(c));
+	return d > 0 ? (uint64_t)d : 0;
+}
 
 struct tern__sub {
 	/* Written by the subscriber on every poll. */
@@ -140,10 +228,10 @@ struct tern__sub {
 	uint32_t held_head;         /* oldest unreleased view */
 	uint32_t held_tail;         /* one past the newest */
 	uint32_t rr;                /* next link to poll first */
-	/* The dequeue in flight, for reclaim: link, ring cons.tail before, held position. */
+	/* The read in flight, for reclaim: link, its cursor before, held position. */
 	uint32_t pend_link;
-	uint32_t pend_cons;
 	uint32_t pend_pos;
+	uint64_t pend_cur;
 	volatile uint32_t armed;    /* subscriber wants a wake-up; tern-dataplane clears */
 	/* The release in flight, for reclaim: the held entry (tagged) and the
 	 * message's incarnation (not recorded for a sole reader). */
@@ -162,21 +250,29 @@ struct tern__sub {
 	struct rte_mbuf *held[TERN_HELD_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
+/* One reader being lapped: its cursor moves from `from` to `to` with lap
+ * lap + 1, then its bits in the messages of [from, to) are cleared. */
+struct tern__lap {
+	uint32_t link_id;
+	uint32_t lap;               /* the cursor's lap before */
+	uint64_t from, to;
+};
+
 /* The publish in flight, for reclaim (see bus_reclaim.c). */
 struct tern__journal {
-	struct rte_mbuf *m;         /* NULL: no publish past its holders preset */
+	struct rte_mbuf *m;         /* a publish in flight: NULL none */
 	uint32_t topic_id;
 	uint32_t nb;                /* a burst in flight: burst[0, nb); 0: none */
-	uint64_t mask;              /* active[] entries the message goes to */
-	/* One 64-bit store, so a kill never leaves one half updated:
-	 * low 32 bits the active[] index being enqueued, high 32 bits that
-	 * ring's prod.tail before the enqueue. */
-	uint64_t step;
-	/* tern_publish_burst(): active[i] takes the prefix burst[0, room[i]). */
-	uint16_t room[TERN_FANOUT_MAX];
+	uint64_t tail;              /* the ring's tail before it: it landed iff tail moved */
+	uint64_t seq, fwd_seq;      /* the topic's numbering before it */
+	/* Laps in flight on lap_topic: lap[0, n_lap), and the position whose
+	 * bits are being cleared (those before it are done; UNSTARTED: none). */
+	uint32_t n_lap;
+	uint32_t lap_topic;
+	uint64_t lap_next;
+	struct tern__lap lap[TERN_FANOUT_MAX];
 	struct rte_mbuf *burst[TERN_BURST_MAX];
 };
-#define TERN__STEP(next, tail) ((uint64_t)(tail) << 32 | (uint32_t)(next))
 
 struct tern__client {
 	/* Written by the client on its own data path. */
@@ -294,15 +390,13 @@ static_assert(TERN_MSG_DATA_OFFSET == sizeof(struct tern_msg) + RTE_PKTMBUF_HEAD
  * pool, so reclaim can tell "released" from "being freed" exactly. */
 #define TERN__FREEING (UINT64_C(1) << 63)
 
-/* Ring and held[] entries: the mbuf pointer, with bit 0 set when the
- * message went to this one reader only.  Such a reader frees it without
+/* Ring and held[] entries: the mbuf pointer, with TERN__SOLE set when the
+ * message went to one reader only.  Such a reader frees it without
  * reading or writing its header, so a subscriber that reads only the
- * payload never pulls the header line away from the publisher's core.
- * (mbufs are cache-line aligned: bit 0 is free.) */
-#define TERN__SOLE ((uintptr_t)1)
+ * payload never pulls the header line away from the publisher's core. */
 static inline struct rte_mbuf *tern__untag(const void *e)
 {
-	return (struct rte_mbuf *)((uintptr_t)e & ~TERN__SOLE);
+	return (struct rte_mbuf *)((uintptr_t)e & ~TERN__TAGS);
 }
 static inline bool tern__is_sole(const void *e)
 {

@@ -97,11 +97,13 @@ def test_credit_and_gap_drop(gw, create):
                     rest.append(await sub.get(timeout=0.5))
             except asyncio.TimeoutError:
                 pass
-            # Published once the ring has room: it follows the gap.  (Not
-            # before: the two connections' frames race in the gateway.)
+            # The ring kept the newest (drop-oldest, docs/fanout.md): the gap
+            # comes before them, and a later publish follows them.  (Published
+            # only now: the two connections' frames race in the gateway.)
+            assert rest and rest[0].gap > 0
             last = await p.publish("py.gap", b"last")
             m = await sub.get(timeout=5)
-            assert m.seq == last and m.gap > 0
+            assert m.seq == last and m.seq == rest[-1].seq + 1 + m.gap
             rest.append(m)
             got = first + rest
             gaps = sum(m.gap for m in got)

@@ -123,6 +123,35 @@ static void child_sub(struct tern_sub *s)
 	}
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct buffers the two living readers of pk.a hold or have queued in
+ * its ring (one buffer may be both held by one and queued for the other). */
+static uint64_t in_use_on_a(struct tern_sub *holder, struct tern_sub *steady,
+			    const struct tern_msg *const *held, unsigned n_held)
+{
+	static uintptr_t all[TERN_HELD_MAX * 2 + 4096];
+	struct tern__bring *r = holder->links[0]->ring;
+	uint64_t ch = tern__cur_pos(holder->links[0]->cursor), cs = tern__cur_pos(steady->links[0]->cursor);
+	uint64_t from = tern__pos_diff(ch, cs) < 0 ? ch : cs, n = 0, k = 0;
+
+	for (uint64_t q = from; q != r->tail && n < 4096; q = (q + 1) & TERN__POS_MASK)
+		all[n++] = (uintptr_t)tern__untag(r->slot[q & r->mask]);
+	for (unsigned i = 0; i < n_held; i++)
+		all[n++] = (uintptr_t)tern__mbuf(held[i]);
+	for (uint32_t i = steady->s->held_head; i != steady->s->held_tail; i++)
+		if (steady->s->held[i % TERN_HELD_MAX])
+			all[n++] = (uintptr_t)tern__untag(steady->s->held[i % TERN_HELD_MAX]);
+	qsort(all, n, sizeof(all[0]), ptr_cmp);
+	for (uint64_t i = 0; i < n; i++)
+		k += i == 0 || all[i] != all[i - 1];
+	return k;
+}
+
 static void kill_round(void **state)
 {
 	(void)state;
@@ -201,10 +230,7 @@ static void kill_round(void **state)
 		/* Quiet now but for the steady subscriber: pause it to count. */
 		stop_outside_pool_op(steady_pid, sc->cache);
 		check_stack(stk);
-		uint64_t in_use = n_held + rte_ring_count(tern__shm_link(fx_dp.shm,
-						steady->s->links[0])->ring) +
-				  (steady->s->held_tail - steady->s->held_head) +
-				  rte_ring_count(tern__shm_link(fx_dp.shm, holder->s->links[0])->ring);
+		uint64_t in_use = in_use_on_a(holder, steady, held, n_held);
 		if (dp_pool_free(&fx_dp) + in_use != baseline)
 			fail_msg("round %d: pool free %llu + in use %llu, baseline %llu", r,
 				 (unsigned long long)dp_pool_free(&fx_dp), (unsigned long long)in_use,
