@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Application slots.  Mempool caches are per lcore id and live in shared
- * memory, so two processes on one lcore id corrupt each other's cache:
- * every application gets its own slot, lcore id first_client_lcore + slot,
- * and EAL arguments that pin that lcore id to the CPUs it said it may run
- * on.  The slot is given back when the connection closes, for whatever
+ * Application slots.  Every application gets its own slot, the lcore id
+ * tern_client_lcore() gives it (first_client_lcore + slot, wrapping: more
+ * applications than lcore ids share them, which is safe as clients keep no
+ * state per lcore id in shared memory), and EAL arguments that pin that
+ * lcore id to the CPUs it said it may run on.  The slot is given back when the connection closes, for whatever
  * reason, after the dataplane has reclaimed what the client held.
  */
 #include <errno.h>
@@ -76,7 +76,7 @@ int ctl_client_attach(struct ctl *ctl, struct ctl_conn *conn, const struct CtlHe
         return ctl_fail(err, errlen, -EINVAL, "bad CPU list (%u entries; CPUs are 0..1023)",
                         h->cpus.count);
     c->pid = h->pid;
-    c->lcore_id = ctl->first_client_lcore + id;
+    c->lcore_id = tern_client_lcore(ctl->first_client_lcore, id);
 
     da = (struct DpClientAttach){ id, c->lcore_id, c->pid, h->name };
     rc = ctl_dp_call(ctl, DpClientAttach_encode(&da, ctl->dp.tx, CTL_MSG_MAX), -1, err, errlen);

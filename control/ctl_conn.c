@@ -345,8 +345,8 @@ static void reply_stats(struct ctl_conn *conn, uint16_t type, struct tern_str fi
         r.topics.count = tn;
         r.subs.items = st.subs ? st.subs + sfi : NULL;
         r.subs.count = sn;
-        /* Pool, storage and clients (at most max_clients, 127) with the
-         * first page. */
+        /* Pool, storage and clients (at most max_clients) with the first
+         * page, which the dataplane sizes to fit them. */
         if (first) {
             r.clients.items = st.clients;
             r.clients.count = st.n_clients;

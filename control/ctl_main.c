@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "common/tern_nofile.h"
 #include "tern_notify.h"
 
 static void usage(FILE *f)
@@ -206,6 +207,12 @@ int main(int argc, char **argv)
         ctl_log(CTL_ERROR, "cannot allocate the registry: %s", strerror(-rc));
         return 1;
     }
+    /* A socket and a pidfd per client, a socket per tool, and our own. */
+    uint64_t need = 2 * (uint64_t)ctl.cfg.max_clients + 64, nofile = tern_nofile_raise(need);
+    if (nofile < need)
+        ctl_log(CTL_WARN, "RLIMIT_NOFILE is %llu, below the %llu that max_clients = %u may "
+                "need: attaches past it fail (raise LimitNOFILE=)", (unsigned long long)nofile,
+                (unsigned long long)need, ctl.cfg.max_clients);
     rc = watch_signals(&ctl);
     if (rc < 0) {
         ctl_log(CTL_ERROR, "cannot watch signals: %s", strerror(-rc));

@@ -93,7 +93,7 @@ static int reply_stats(struct dp *dp, const struct DpStats *q)
 {
 	static struct DpTopicStats *ts;
 	static struct DpSubStats *ss;
-	static struct DpClientStats cs[RTE_MAX_LCORE];
+	static struct DpClientStats *cs;
 	struct tern__shm *shm = dp->shm;
 	struct DpStatsReply r = { .pool_free = dp_pool_free(dp), .pool_size = dp_pool_size(dp),
 				  .storage_errors = dp->storage_errors };
@@ -106,8 +106,24 @@ static int reply_stats(struct dp *dp, const struct DpStats *q)
 		ts = calloc(shm->max_topics, sizeof(*ts));
 	if (ss == NULL)
 		ss = calloc(shm->max_subs, sizeof(*ss));
-	if (ts == NULL || ss == NULL || delivered == NULL)
+	if (cs == NULL)
+		cs = calloc(dp->cfg->max_clients, sizeof(*cs));
+	if (ts == NULL || ss == NULL || cs == NULL || delivered == NULL)
 		return reply_status(dp, -ENOMEM, "no memory for a stats page");
+	/* Every client goes with the first page (up to 1024 of them, about
+	 * 100 B each): the page's topics and subscriptions fill what is left. */
+	for (i = 0; first && i < dp->cfg->max_clients; i++) {
+		struct tern__client *c = tern__shm_client(shm, i);
+		if (!dp->clients[i].live)
+			continue;
+		cs[nc++] = (struct DpClientStats){ .client_id = i, .published = c->published,
+			.polled = c->polled, .pid = c->pid, .lcore_id = c->lcore_id,
+			.name = tern_str_from_cstr(c->name), .fenced = dp->clients[i].fenced,
+			.pub_topics = { dp->clients[i].pubs, dp->clients[i].n_pubs } };
+		bytes += DP_STATS_ITEM_BYTES + strlen(c->name) + 4 * dp->clients[i].n_pubs;
+	}
+	if (bytes > DP_STATS_PAGE_BYTES)
+		bytes = DP_STATS_PAGE_BYTES - 1;        /* at least one item still goes */
 	for (i = q->topic_from; i < shm->max_topics && bytes < DP_STATS_PAGE_BYTES; i++) {
 		struct tern__topic *t = tern__shm_topic(shm, i);
 		if (t->state != TERN__LIVE)
@@ -143,15 +159,6 @@ static int reply_stats(struct dp *dp, const struct DpStats *q)
 	}
 	r.sub_next = i;
 	r.more = r.topic_next < shm->max_topics || r.sub_next < dp->cfg->max_subs;
-	for (i = 0; first && i < dp->cfg->max_clients && nc < RTE_DIM(cs); i++) {
-		struct tern__client *c = tern__shm_client(shm, i);
-		if (!dp->clients[i].live)
-			continue;
-		cs[nc++] = (struct DpClientStats){ .client_id = i, .published = c->published,
-			.polled = c->polled, .pid = c->pid, .lcore_id = c->lcore_id,
-			.name = tern_str_from_cstr(c->name), .fenced = dp->clients[i].fenced,
-			.pub_topics = { dp->clients[i].pubs, dp->clients[i].n_pubs } };
-	}
 	r.topics.items = ts;
 	r.topics.count = nt;
 	r.subs.items = ss;

@@ -27,6 +27,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
+#include "common/tern_nofile.h"
 #include "dp.h"
 #include "dp_net.h"
 #include "tern_notify.h"
@@ -244,6 +245,13 @@ int main(int argc, char **argv)
 	dp_log_open();
 	if (hugepage_preflight() < 0)
 		return 1;
+	/* A wake-up eventfd per subscription that asks for one, and EAL's own. */
+	uint64_t need = (uint64_t)cfg.max_subs + cfg.max_clients + 256;
+	uint64_t nofile = tern_nofile_raise(need);
+	if (nofile < need)
+		DP_LOG(WARNING, "RLIMIT_NOFILE is %llu, below the %llu that max_subs = %u may need "
+		       "(raise LimitNOFILE=)", (unsigned long long)nofile, (unsigned long long)need,
+		       cfg.max_subs);
 	if (dp_mkdir_p(cfg.run_dir, 0700) < 0) {
 		DP_LOG(ERR, "cannot create %s: %s", cfg.run_dir, strerror(errno));
 		return 1;

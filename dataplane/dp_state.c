@@ -102,6 +102,17 @@ int dp_state_create(struct dp *dp)
 	shm->version = TERN_SHM_VERSION;
 	shm->msg_size = cfg->msg_size;
 	shm->cache_size = RTE_MIN(cfg->mempool_cache, (uint32_t)TERN_CACHE_MAX / 2);
+	/* A client's cache holds up to 1.5x its size: with many clients they
+	 * could hold the whole pool between them (512 subscribers' caches of
+	 * 256 held all 8191 buffers, and every publisher starved).  So each
+	 * gets at most mbufs / (2 * max_clients): together at most 3/4. */
+	uint32_t fair = RTE_MAX(1u, cfg->mbufs / (2 * cfg->max_clients));
+	if (fair < shm->cache_size) {
+		DP_LOG(NOTICE, "client buffer caches of %u, not mempool_cache = %u: %u clients' "
+		       "caches may hold at most 3/4 of the %u buffers", fair, shm->cache_size,
+		       cfg->max_clients, cfg->mbufs);
+		shm->cache_size = fair;
+	}
 	if (shm->max_clients > TERN_POOL_WHO_MAX) {
 		DP_LOG(ERR, "[clients] max_clients above %u",
 			TERN_POOL_WHO_MAX - 1);

@@ -540,6 +540,14 @@ int dp_client_attach(struct dp *dp, uint32_t id, uint32_t lcore, uint32_t pid,
 	return 0;
 }
 
+static bool lcore_shared(const struct dp *dp, uint32_t id)
+{
+	for (uint32_t k = 0; k < dp->cfg->max_clients; k++)
+		if (k != id && dp->clients[k].live && dp->clients[k].lcore_id == dp->clients[id].lcore_id)
+			return true;
+	return false;
+}
+
 int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen)
 {
 	struct tern__shm *shm = dp->shm;
@@ -559,9 +567,11 @@ int dp_client_gone(struct dp *dp, uint32_t id, char *err, size_t errlen)
 	while (c->n_pubs > 0)
 		dp_pub_close(dp, c->pubs[c->n_pubs - 1], id, err, errlen);
 	/* Its caches hold free buffers nobody else would use; so would the
-	 * DPDK cache of its lcore id, had it called rte_mempool_* itself. */
+	 * DPDK cache of its lcore id, had it called rte_mempool_* itself
+	 * (unless another live client has that id too: clients past the
+	 * lcore ids share them, tern_client_lcore()). */
 	tern__reclaim_caches(shm, id);
-	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+	for (unsigned i = 0; !lcore_shared(dp, id) && i < RTE_MAX_NUMA_NODES; i++) {
 		struct rte_mempool *mp = shm->pools[i];
 		struct rte_mempool_cache *cache = mp ? rte_mempool_default_cache(mp, c->lcore_id) : NULL;
 		if (cache)

@@ -28,6 +28,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_memzone.h>
+#include <rte_service_component.h>
 
 #include "ctl.tmsg.h"
 #include "bus_eal_args.h"
@@ -192,6 +193,13 @@ static int attach(struct tern_client *c, const struct CtlHelloReply *r)
 				      rte_strerror(rte_errno));
 			return -ENODEV;
 		}
+		/* EAL's service library allocates its tables (about 156 KB)
+		 * in the primary's shared heap at every process's init, freed
+		 * only at rte_eal_cleanup(): each client killed with kill -9
+		 * leaked them, and the leaks grew the heap, each growth a
+		 * memory hotplug synchronised with every attached process.
+		 * Clients run no DPDK service: give them back at once. */
+		rte_service_finalize();
 		g_attached = true;
 	}
 	mz = rte_memzone_lookup(TERN_SHM_NAME);

@@ -62,8 +62,9 @@ struct tern_sub {
 };
 
 /* bus_watch.c: fencing.  The watcher wakes at least this often to read the
- * shared fence word (EOF and the dataplane's exit wake it at once). */
-#define TERN__WATCH_PERIOD_MS 10
+ * shared fence word (EOF and the dataplane's exit wake it at once): a tenth
+ * of TERN_FENCE_BOUND_MS, and cheap enough for hundreds of idle clients. */
+#define TERN__WATCH_PERIOD_MS 100
 int tern__watch_start(struct tern_client *c);
 void tern__watch_stop(struct tern_client *c);
 /* Fence c: every data call returns TERN_ENOTCONN from now on. */

@@ -25,7 +25,6 @@
 #include "tern_config_pvt.h"
 
 #define CFG_FILE_MAX (1u << 20)     /* a node file is a few hundred bytes */
-#define CFG_LCORE_MAX 128           /* RTE_MAX_LCORE of Debian's DPDK 22.11 */
 
 void tern__cfg_err(struct tern__cfg_state *st, int line, const char *section,
                    const char *key, const char *fmt, ...)
@@ -227,15 +226,6 @@ static void cfg_cross_check(struct tern__cfg_state *st)
     const char *key;
     int top, line;
 
-    if (c->first_client_lcore + c->max_clients > CFG_LCORE_MAX) {
-        cfg_blame(st, TERN__K_MAX_CLIENTS, "max_clients", TERN__K_FIRST_CLIENT_LCORE,
-                  "first_client_lcore", &line, &key);
-        tern__cfg_err(st, line, st->line[TERN__K_MAX_CLIENTS] ? "limits" : "clients", key,
-                      "client lcores %u..%u exceed the highest lcore id %d "
-                      "(first_client_lcore + max_clients must be at most %d)",
-                      c->first_client_lcore, c->first_client_lcore + c->max_clients - 1,
-                      CFG_LCORE_MAX - 1, CFG_LCORE_MAX);
-    }
     top = tern__cfg_lcores_max(c->lcores);
     if (top >= 0 && (unsigned)top >= c->first_client_lcore) {
         cfg_blame(st, TERN__K_LCORES, "lcores", TERN__K_FIRST_CLIENT_LCORE,

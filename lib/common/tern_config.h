@@ -152,6 +152,21 @@ extern const char tern_config_default_ini[];
  *   first (until errbuf is full).  Not thread-safe: it sets libinih options.
  */
 int tern_config_load(struct tern_config *cfg, const char *path, char *errbuf, size_t errlen);
+
+/* RTE_MAX_LCORE of Debian's DPDK 22.11: lcore ids are 0..127. */
+#define TERN_LCORE_MAX 128
+
+/*
+ * The lcore id client slot `id` attaches as: first_client_lcore + id,
+ * wrapping over first_client_lcore..127 once there are more clients than
+ * ids.  Sharing one is safe because clients never touch DPDK's per-lcore
+ * state in shared memory: they keep their buffer caches in their own slot
+ * (lib/bus/tern_pool.h) and use no per-lcore library (RCU, hash caches).
+ */
+static inline uint32_t tern_client_lcore(uint32_t first_client_lcore, uint32_t id)
+{
+    return first_client_lcore + id % (TERN_LCORE_MAX - first_client_lcore);
+}
 /* A fault rate as the config writes it (N%, N.M% or Nppm, at most 50 %):
  * 0 with *ppm set, -EINVAL (not a rate) or -ERANGE. */
 int tern_cfg_rate_ppm(const char *v, uint32_t *ppm);

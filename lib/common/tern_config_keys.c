@@ -61,7 +61,7 @@ static const struct key_def keys[] = {
     U32("limits", "max_topics", TERN__K_MAX_TOPICS, max_topics, 1, 65536, false),
     U32("limits", "max_subs", TERN__K_MAX_SUBS, max_subs, 1, 65536, false),
     U32("limits", "max_links", TERN__K_MAX_LINKS, max_links, 1, 1u << 20, false),
-    U32("limits", "max_clients", TERN__K_MAX_CLIENTS, max_clients, 1, 127, false),
+    U32("limits", "max_clients", TERN__K_MAX_CLIENTS, max_clients, 1, 1024, false),
     U32("limits", "default_depth", TERN__K_DEFAULT_DEPTH, default_depth, 2, 65536, true),
     U32("clients", "first_client_lcore", TERN__K_FIRST_CLIENT_LCORE, first_client_lcore,
         1, 127, false),

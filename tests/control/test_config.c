@@ -215,15 +215,18 @@ static void cross_checks_blame_the_line_that_set_the_key(void **state)
     assert_int_equal(parse(&c, "[clients]\nfirst_client_lcore = 100\n[limits]\n"
                                "max_clients = 30\n[eal]\nlcores = 0@0,100@1\n"), -EINVAL);
     assert_string_equal(err,
-        "t.ini:4: [limits] max_clients: client lcores 100..129 exceed the highest lcore id 127 "
-        "(first_client_lcore + max_clients must be at most 128)\n"
         "t.ini:6: [eal] lcores: dataplane lcore 100 collides with client lcores (first_client_lcore = 100)\n");
 
-    /* with only first_client_lcore set, that is the line and key to blame */
-    assert_int_equal(parse(&c, "\n[clients]\nfirst_client_lcore = 100\n"), -EINVAL);
-    assert_string_equal(err,
-        "t.ini:3: [clients] first_client_lcore: client lcores 100..131 exceed the highest "
-        "lcore id 127 (first_client_lcore + max_clients must be at most 128)\n");
+    /* More clients than lcore ids above first_client_lcore: they share them. */
+    assert_int_equal(parse(&c, "[clients]\nfirst_client_lcore = 100\n[limits]\n"
+                               "max_clients = 1024\n"), 0);
+    assert_int_equal(tern_client_lcore(c.first_client_lcore, 0), 100);
+    assert_int_equal(tern_client_lcore(c.first_client_lcore, 27), 127);
+    assert_int_equal(tern_client_lcore(c.first_client_lcore, 28), 100);
+    assert_int_equal(tern_client_lcore(c.first_client_lcore, 1023), 100 + 1023 % 28);
+    assert_int_equal(tern_client_lcore(127, 5), 127);
+    assert_int_equal(parse(&c, "[limits]\nmax_clients = 1025\n"), -EINVAL);
+    assert_non_null(strstr(err, "max_clients"));
 
     assert_int_equal(parse(&c, "[memory]\nmbufs = 300\n"), -EINVAL);
     assert_string_equal(err, "t.ini:2: [memory] mbufs: mempool_cache (256) is more than mbufs / 1.5 (mbufs = 300)\n");
