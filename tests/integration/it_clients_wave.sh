@@ -13,7 +13,8 @@
 # hundreds of secondaries attached, a heap growth or shrink is a memory
 # hotplug synchronised with each of them, which timed out and left
 # processes segfaulting in EAL (docs/control.md, "Many clients").
-# 512 at once do not, yet: the ~470th secondary a dataplane has seen
+# Run by hand (not in the suite): now and again, and always by about the
+# 470th secondary a dataplane has seen
 # since it started fails its EAL init ("Cannot initialize local memory
 # map"), so the default stays below that (see docs/control.md).
 source "$(dirname "$0")/lib.sh"
